@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Bollard.Core.Registry;
+
+/// <summary>Limits of the distribution API. Bound from the <c>Registry</c> configuration section.</summary>
+public sealed record RegistryOptions
+{
+    public const string Section = "Registry";
+
+    /// <summary>Largest manifest accepted; larger pushes get 413 (distribution-spec asks for at least 4 MiB).</summary>
+    [Range(4096, 64 * 1024 * 1024)]
+    public int MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Cap on <c>n</c> for tag and catalog lists, and the page size when <c>n</c> is absent (CVE-2023-2253).</summary>
+    [Range(1, 100_000)]
+    public int MaxPageSize { get; init; } = 1000;
+
+    /// <summary>Upload sessions untouched for this long are removed with their data.</summary>
+    public TimeSpan UploadExpiry { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often expired uploads are looked for.</summary>
+    public TimeSpan UploadSweepInterval { get; init; } = TimeSpan.FromMinutes(10);
+}

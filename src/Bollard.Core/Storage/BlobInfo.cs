@@ -1,0 +1,5 @@
+using Bollard.Core.Oci;
+
+namespace Bollard.Core.Storage;
+
+public sealed record BlobInfo(Digest Digest, long Size);

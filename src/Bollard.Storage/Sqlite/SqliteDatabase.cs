@@ -1,0 +1,97 @@
+using System.Reflection;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Bollard.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite file behind every Sqlite*Store. WAL mode, <c>synchronous=FULL</c> (a commit is on disk before it
+/// is acknowledged), foreign keys on. Writes go through one connection under a lock, which is how SQLite
+/// wants writers anyway and avoids SQLITE_BUSY storms; reads use pooled connections and run in parallel
+/// with the writer thanks to WAL. Versioned migrations (embedded <c>Migrations/NNNN_name.sql</c>) run at startup.
+/// </summary>
+public sealed class SqliteDatabase : IDisposable
+{
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SqliteConnection _writer;
+    private readonly string _readConnectionString;
+
+    public SqliteDatabase(SqliteOptions options)
+    {
+        string path = System.IO.Path.GetFullPath(options.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        };
+        _writer = new SqliteConnection(builder.ToString());
+        _writer.Open();
+        _writer.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+        builder.Mode = SqliteOpenMode.ReadWrite;
+        _readConnectionString = builder.ToString();
+        Path = path;
+        Migrate();
+    }
+
+    public string Path { get; }
+
+    public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read)
+    {
+        await using var connection = new SqliteConnection(_readConnectionString);
+        await connection.OpenAsync().ConfigureAwait(false);
+        return await read(connection).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="write"/> in an immediate transaction and commits it durably unless it throws.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            using var tx = _writer.BeginTransaction(deferred: false);
+            var result = await write(_writer, tx).ConfigureAwait(false);
+            tx.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public IReadOnlyList<int> AppliedMigrations() =>
+        _writer.Query<int>("SELECT version FROM schema_migrations ORDER BY version").ToList();
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _writeLock.Dispose();
+    }
+
+    private void Migrate()
+    {
+        _writer.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        var applied = AppliedMigrations().ToHashSet();
+        var assembly = Assembly.GetExecutingAssembly();
+        var scripts = assembly.GetManifestResourceNames()
+            .Where(n => n.Contains(".Sqlite.Migrations.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n => (Resource: n, File: n[(n.IndexOf(".Migrations.", StringComparison.Ordinal) + 12)..]))
+            .Select(x => (x.Resource, x.File, Version: int.Parse(x.File.AsSpan(x.File.StartsWith('_') ? 1 : 0, 4), System.Globalization.CultureInfo.InvariantCulture)))
+            .OrderBy(x => x.Version);
+        foreach (var (resource, file, version) in scripts)
+        {
+            if (applied.Contains(version)) continue;
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            string sql = reader.ReadToEnd();
+            using var tx = _writer.BeginTransaction(deferred: false);
+            _writer.Execute(sql, transaction: tx);
+            _writer.Execute("INSERT INTO schema_migrations(version, name, applied_at) VALUES (@version, @file, @now)",
+                new { version, file, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx);
+            tx.Commit();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Bollard.Core.Oci;
+using Bollard.Core.Storage;
+using Dapper;
+
+namespace Bollard.Storage.Sqlite;
+
+public sealed class SqliteUploadStore(SqliteDatabase db) : IUploadStore
+{
+    public async ValueTask CreateAsync(UploadRecord upload, CancellationToken ct) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(
+            "INSERT INTO uploads(id, repository, created_at, updated_at) VALUES (@Id, @repository, @created, @updated)",
+            new { upload.Id, repository = upload.Repository.Value, created = upload.CreatedAt.ToUnixTimeMilliseconds(), updated = upload.UpdatedAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
+
+    public async ValueTask<UploadRecord?> GetAsync(string id, CancellationToken ct)
+    {
+        var row = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UploadRow>(
+            "SELECT id, repository, created_at AS CreatedAt, updated_at AS UpdatedAt FROM uploads WHERE id = @id", new { id })).ConfigureAwait(false);
+        return row?.ToRecord();
+    }
+
+    public async ValueTask TouchAsync(string id, DateTimeOffset now, CancellationToken ct) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync("UPDATE uploads SET updated_at = @now WHERE id = @id",
+            new { id, now = now.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
+
+    public async ValueTask DeleteAsync(string id, CancellationToken ct) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync("DELETE FROM uploads WHERE id = @id", new { id }, tx), ct).ConfigureAwait(false);
+
+    public async ValueTask<IReadOnlyList<UploadRecord>> ListAsync(CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QueryAsync<UploadRow>(
+            "SELECT id, repository, created_at AS CreatedAt, updated_at AS UpdatedAt FROM uploads ORDER BY id")).ConfigureAwait(false))
+        .Select(r => r.ToRecord()).ToList();
+
+    private sealed record UploadRow(string Id, string Repository, long CreatedAt, long UpdatedAt)
+    {
+        public UploadRecord ToRecord() => new(Id, RepositoryName.Parse(Repository),
+            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt));
+    }
+}

@@ -1,0 +1,27 @@
+using Bollard.Core.Storage;
+using Bollard.Storage.FileSystem;
+using Bollard.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bollard.Storage;
+
+/// <summary>One registration method per backend; the host picks by configuration.</summary>
+public static class StorageServiceCollectionExtensions
+{
+    public static IServiceCollection AddFileSystemBlobStore(this IServiceCollection services, FileSystemBlobStoreOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<IBlobStore, FileSystemBlobStore>();
+        return services;
+    }
+
+    public static IServiceCollection AddSqliteMetadata(this IServiceCollection services, SqliteOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<IRepositoryStore, SqliteRepositoryStore>();
+        services.AddSingleton<IManifestStore, SqliteManifestStore>();
+        services.AddSingleton<IUploadStore, SqliteUploadStore>();
+        return services;
+    }
+}

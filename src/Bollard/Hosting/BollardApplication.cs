@@ -1,0 +1,125 @@
+using System.Net;
+using Bollard.Server.Hosting;
+using Bollard.Storage;
+using Bollard.Storage.FileSystem;
+using Bollard.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Bollard.Hosting;
+
+/// <summary>
+/// The composition root: reads configuration (defaults, YAML file, <c>BOLLARD__*</c> environment variables,
+/// command-line overrides, in that order of precedence), picks the storage backends and builds the web host.
+/// </summary>
+public static partial class BollardApplication
+{
+    public const string EnvironmentPrefix = "BOLLARD__";
+
+    public static WebApplication Build(string? configFile, IReadOnlyDictionary<string, string?> overrides, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(Defaults);
+        if (configFile is not null) builder.Configuration.AddInMemoryCollection(YamlConfiguration.Load(configFile));
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.Configuration.AddInMemoryCollection(overrides);
+
+        var settings = ReadSettings(builder.Configuration);
+        builder.Logging.ClearProviders();
+        if (logging is not null) logging(builder.Logging);
+        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null; // blobs are unbounded; manifests are bounded by the handler
+            kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            kestrel.Listen(ParseEndpoint(settings.Listen));
+        });
+
+        switch (settings.BlobType.ToLowerInvariant())
+        {
+            case "filesystem":
+                builder.Services.AddFileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = settings.BlobPath! });
+                break;
+            default:
+                throw new InvalidOperationException($"Storage:Blobs:Type '{settings.BlobType}' is unknown (supported: filesystem)");
+        }
+        switch (settings.MetadataType.ToLowerInvariant())
+        {
+            case "sqlite":
+                builder.Services.AddSqliteMetadata(new SqliteOptions { Path = settings.MetadataPath! });
+                break;
+            default:
+                throw new InvalidOperationException($"Storage:Metadata:Type '{settings.MetadataType}' is unknown (supported: sqlite)");
+        }
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddBollardRegistry(builder.Configuration);
+
+        var app = builder.Build();
+        // Open the database now: migrations run and a bad path fails at startup, not on the first request.
+        app.Services.GetRequiredService<SqliteDatabase>();
+        app.MapBollardRegistry();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+            Log.Started(app.Logger, string.Join(", ", addresses ?? []), Path.GetFullPath(settings.DataDir), settings.MetadataType, settings.BlobType);
+        });
+        return app;
+    }
+
+    /// <summary>The first address the started server listens on, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public static Uri Address(this WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    private static readonly Dictionary<string, string?> Defaults = new()
+    {
+        ["Server:Listen"] = "127.0.0.1:5000",
+        ["Storage:DataDir"] = "./bollard-data",
+        ["Storage:Blobs:Type"] = "filesystem",
+        ["Storage:Metadata:Type"] = "sqlite",
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+    };
+
+    private static ServeSettings ReadSettings(IConfiguration c)
+    {
+        string dataDir = Path.GetFullPath(c["Storage:DataDir"] ?? "./bollard-data");
+        return new ServeSettings
+        {
+            Listen = c["Server:Listen"] ?? "127.0.0.1:5000",
+            DataDir = dataDir,
+            BlobType = c["Storage:Blobs:Type"] ?? "filesystem",
+            BlobPath = Path.GetFullPath(c["Storage:Blobs:Path"] ?? dataDir),
+            MetadataType = c["Storage:Metadata:Type"] ?? "sqlite",
+            MetadataPath = Path.GetFullPath(c["Storage:Metadata:Path"] ?? Path.Combine(dataDir, "bollard.db")),
+        };
+    }
+
+    /// <summary>Parses <c>HOST:PORT</c>, <c>[v6]:PORT</c> or <c>:PORT</c> (all interfaces).</summary>
+    public static IPEndPoint ParseEndpoint(string listen)
+    {
+        if (listen.StartsWith(':') && int.TryParse(listen.AsSpan(1), out int anyPort))
+            return new IPEndPoint(IPAddress.Any, anyPort);
+        if (IPEndPoint.TryParse(listen, out var ep) && listen.Contains(':')) return ep;
+        int colon = listen.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(listen.AsSpan(colon + 1), out int port) && listen[..colon] == "localhost")
+            return new IPEndPoint(IPAddress.Loopback, port);
+        throw new FormatException($"--listen '{listen}' is not ADDRESS:PORT (e.g. 127.0.0.1:5000, 0.0.0.0:5000, [::1]:5000)");
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 10, Level = LogLevel.Information,
+            Message = "Bollard listening on {Addresses}; data in {DataDir} (metadata: {Metadata}, blobs: {Blobs})")]
+        public static partial void Started(ILogger logger, string addresses, string dataDir, string metadata, string blobs);
+    }
+}

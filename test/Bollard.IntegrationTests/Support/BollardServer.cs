@@ -1,0 +1,81 @@
+using System.Net.Http.Headers;
+using Bollard.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace Bollard.IntegrationTests.Support;
+
+/// <summary>
+/// The real Bollard host on Kestrel at 127.0.0.1:0 with a fresh temp data folder, as a user runs it.
+/// Set BOLLARD_TEST_LOG=1 to see the server's log on the console.
+/// </summary>
+public sealed class BollardServer : IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    private BollardServer(string dataDir) => DataDir = dataDir;
+
+    public string DataDir { get; }
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary><c>127.0.0.1:PORT</c>, for <c>docker://</c> references.</summary>
+    public string HostPort => $"{BaseAddress.Host}:{BaseAddress.Port}";
+
+    public HttpClient Client { get; private set; } = null!;
+    public IServiceProvider Services => _app!.Services;
+
+    public static async Task<BollardServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDir = null)
+    {
+        var server = new BollardServer(dataDir ?? TempDir.Create("bollard-it-"));
+        await server.StartAppAsync(settings).ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>Stops the host and starts a new one on the same data folder (a clean restart).</summary>
+    public async Task RestartAsync(IDictionary<string, string?>? settings = null)
+    {
+        await StopAppAsync().ConfigureAwait(false);
+        await StartAppAsync(settings).ConfigureAwait(false);
+    }
+
+    private async Task StartAppAsync(IDictionary<string, string?>? settings)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Server:Listen"] = "127.0.0.1:0",
+            ["Storage:DataDir"] = DataDir,
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) overrides[k] = v;
+        bool log = Environment.GetEnvironmentVariable("BOLLARD_TEST_LOG") == "1";
+        _app = BollardApplication.Build(null, overrides, logging: b =>
+        {
+            if (log) b.AddSimpleConsole(o => o.SingleLine = true);
+            else b.SetMinimumLevel(LogLevel.Critical);
+        });
+        await _app.StartAsync().ConfigureAwait(false);
+        BaseAddress = _app.Address();
+        Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        Client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("*/*"));
+    }
+
+    private async Task StopAppAsync()
+    {
+        Client?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync().ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _app = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAppAsync().ConfigureAwait(false);
+        TempDir.Delete(DataDir);
+    }
+}
