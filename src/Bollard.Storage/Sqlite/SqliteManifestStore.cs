@@ -51,10 +51,10 @@ public sealed class SqliteManifestStore(SqliteDatabase db, TimeProvider time) : 
             string digest = manifest.Digest.ToString();
             int inserted = await c.ExecuteAsync(
                 """
-                INSERT OR IGNORE INTO manifests(repository_id, digest, media_type, artifact_type, subject, annotations, content, created_at)
-                VALUES (@id, @digest, @MediaType, @ArtifactType, @subject, @AnnotationsJson, @Content, @now)
+                INSERT OR IGNORE INTO manifests(repository_id, digest, media_type, artifact_type, subject, annotations, size, content, created_at)
+                VALUES (@id, @digest, @MediaType, @ArtifactType, @subject, @AnnotationsJson, @Size, @Content, @now)
                 """,
-                new { id, digest, manifest.MediaType, manifest.ArtifactType, subject = manifest.Subject?.ToString(), manifest.AnnotationsJson, manifest.Content, now }, tx).ConfigureAwait(false);
+                new { id, digest, manifest.MediaType, manifest.ArtifactType, subject = manifest.Subject?.ToString(), manifest.AnnotationsJson, manifest.Size, manifest.Content, now }, tx).ConfigureAwait(false);
             if (inserted > 0)
             {
                 foreach (var d in requiredBlobs)
@@ -94,7 +94,7 @@ public sealed class SqliteManifestStore(SqliteDatabase db, TimeProvider time) : 
     {
         var rows = await db.ReadAsync(c => c.QueryAsync<ReferrerRow>(
             """
-            SELECT m.digest, m.media_type AS MediaType, length(m.content) AS Size, m.artifact_type AS ArtifactType, m.annotations
+            SELECT m.digest, m.media_type AS MediaType, m.size AS Size, m.artifact_type AS ArtifactType, m.annotations
             FROM manifests m JOIN repositories r ON r.id = m.repository_id
             WHERE r.name = @name AND m.subject = @subject AND (@artifactType IS NULL OR m.artifact_type = @artifactType)
             ORDER BY m.created_at, m.digest

@@ -23,6 +23,7 @@ CREATE TABLE manifests (
     artifact_type TEXT,
     subject       TEXT,
     annotations   TEXT,
+    size          INTEGER NOT NULL,
     content       BLOB    NOT NULL,
     created_at    INTEGER NOT NULL,
     PRIMARY KEY (repository_id, digest)

@@ -1,0 +1,43 @@
+using Bollard.Core.Storage;
+using Bollard.Storage.Sqlite;
+using Bollard.Storage.Tests.Contracts;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Bollard.Storage.Tests.Sqlite;
+
+public sealed class SqliteMetadataStoreTests : MetadataStoreContractTests
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("bollard-sqlite-").FullName;
+    private readonly SqliteDatabase _db;
+
+    public SqliteMetadataStoreTests()
+    {
+        _db = new SqliteDatabase(new SqliteOptions { Path = Path.Combine(_dir, "sub", "bollard.db") });
+        Repositories = new SqliteRepositoryStore(_db, TimeProvider.System);
+        Manifests = new SqliteManifestStore(_db, TimeProvider.System);
+        Uploads = new SqliteUploadStore(_db);
+    }
+
+    protected override IRepositoryStore Repositories { get; }
+    protected override IManifestStore Manifests { get; }
+    protected override IUploadStore Uploads { get; }
+
+    public override void Dispose()
+    {
+        _db.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void Open_RunsMigrationsOnce_AndUsesWal()
+    {
+        Assert.Equal([1], _db.AppliedMigrations());
+        using var again = new SqliteDatabase(new SqliteOptions { Path = _db.Path });
+        Assert.Equal([1], again.AppliedMigrations());
+        using var c = new SqliteConnection($"Data Source={_db.Path}");
+        c.Open();
+        Assert.Equal("wal", c.ExecuteScalar<string>("PRAGMA journal_mode"));
+    }
+}
