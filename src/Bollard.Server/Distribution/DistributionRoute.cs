@@ -37,6 +37,25 @@ public sealed record DistributionRoute(DistributionEndpoint Endpoint, Repository
         if (rest.EndsWith("/tags/list", StringComparison.Ordinal))
             return Make(DistributionEndpoint.TagList, rest[..^"/tags/list".Length], "");
 
+        // A digest reference with a '/' ("sha256:../../etc/passwd") would otherwise split into an unknown endpoint
+        // (404 NOT_FOUND). Names and tags cannot hold ':', so the first segment with one starts the reference:
+        // after blobs/manifests/referrers, all the rest is the reference and Digest.Parse says DIGEST_INVALID.
+        int colon = rest.IndexOf(':');
+        int refStart = colon > 0 ? rest.LastIndexOf('/', colon) : -1;
+        if (refStart > 0 && rest.IndexOf('/', colon) > 0)
+        {
+            string before = rest[..refStart];
+            int slash = before.LastIndexOf('/');
+            DistributionEndpoint? endpoint = slash <= 0 ? null : before[(slash + 1)..] switch
+            {
+                "blobs" => DistributionEndpoint.Blob,
+                "manifests" => DistributionEndpoint.Manifest,
+                "referrers" => DistributionEndpoint.Referrers,
+                _ => null,
+            };
+            if (endpoint is { } e) return Make(e, before[..slash], rest[(refStart + 1)..]);
+        }
+
         int lastSlash = rest.LastIndexOf('/');
         if (lastSlash <= 0) return null;
         string last = rest[(lastSlash + 1)..];
