@@ -22,6 +22,10 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IRepositoryStore, SqliteRepositoryStore>();
         services.AddSingleton<IManifestStore, SqliteManifestStore>();
         services.AddSingleton<IUploadStore, SqliteUploadStore>();
+        services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
+        services.AddSingleton<IAccessStore, SqliteAccessStore>();
+        services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
+        services.AddSingleton<IAuditLog, SqliteAuditLog>();
         return services;
     }
 }

@@ -38,14 +38,20 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
 
     /// <summary>
     /// Cross-repository mount (distribution-spec end-11). With <paramref name="from"/>, the blob must be linked
-    /// there; without it, anywhere. Returns null when the mount is not possible: the caller then opens a
-    /// normal upload (202), which reveals nothing about where the blob is.
+    /// there; without it, in any repository. Either way only repositories the caller may read count
+    /// (<paramref name="canRead"/>), so a mount never reveals a blob the caller could not pull (Zot
+    /// CVE-2024-39897 class). Returns null when the mount is not possible: the caller then opens a normal
+    /// upload (202), which looks the same whether or not the blob exists elsewhere.
     /// </summary>
-    public async Task<BlobInfo?> TryMountAsync(RepositoryName repository, Digest digest, RepositoryName? from, CancellationToken ct)
+    public async Task<BlobInfo?> TryMountAsync(
+        RepositoryName repository, Digest digest, RepositoryName? from, Func<RepositoryName, ValueTask<bool>> canRead, CancellationToken ct)
     {
-        bool linked = from is { } source
-            ? await repositories.IsBlobLinkedAsync(source, digest, ct).ConfigureAwait(false)
-            : await repositories.IsBlobLinkedAnywhereAsync(digest, ct).ConfigureAwait(false);
+        bool linked = false;
+        if (from is { } source)
+            linked = await canRead(source).ConfigureAwait(false) && await repositories.IsBlobLinkedAsync(source, digest, ct).ConfigureAwait(false);
+        else
+            foreach (var candidate in await repositories.ListLinkingAsync(digest, 100, ct).ConfigureAwait(false))
+                if (await canRead(candidate).ConfigureAwait(false)) { linked = true; break; }
         if (!linked) return null;
         var info = await blobs.StatAsync(digest, ct).ConfigureAwait(false);
         if (info is null) return null;
@@ -53,11 +59,12 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         return info;
     }
 
-    public async Task<UploadStatus> StartUploadAsync(RepositoryName repository, CancellationToken ct)
+    /// <param name="owner">Who opened it; only the same principal may continue, read or cancel it.</param>
+    public async Task<UploadStatus> StartUploadAsync(RepositoryName repository, string owner, CancellationToken ct)
     {
         var session = await blobs.StartUploadAsync(ct).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        await uploads.CreateAsync(new UploadRecord(session.Id, repository, now, now), ct).ConfigureAwait(false);
+        await uploads.CreateAsync(new UploadRecord(session.Id, repository, now, now) { Owner = owner }, ct).ConfigureAwait(false);
         return new UploadStatus(session.Id, 0);
     }
 
@@ -79,16 +86,16 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         }
     }
 
-    public async Task<UploadStatus> GetUploadAsync(RepositoryName repository, string uploadId, CancellationToken ct)
+    public async Task<UploadStatus> GetUploadAsync(RepositoryName repository, string uploadId, string owner, CancellationToken ct)
     {
-        var (_, session) = await FindAsync(repository, uploadId, ct).ConfigureAwait(false);
+        var (_, session) = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
         return new UploadStatus(session.Id, session.Length);
     }
 
     /// <summary>Appends a chunk (PATCH). <paramref name="start"/>/<paramref name="length"/> come from <c>Content-Range</c>.</summary>
-    public async Task<UploadStatus> AppendAsync(RepositoryName repository, string uploadId, Stream body, long? start, long? length, CancellationToken ct)
+    public async Task<UploadStatus> AppendAsync(RepositoryName repository, string uploadId, string owner, Stream body, long? start, long? length, CancellationToken ct)
     {
-        var (_, session) = await FindAsync(repository, uploadId, ct).ConfigureAwait(false);
+        var (_, session) = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
         long newLength = await session.AppendAsync(body, start, length, ct).ConfigureAwait(false);
         await uploads.TouchAsync(uploadId, time.GetUtcNow(), ct).ConfigureAwait(false);
         return new UploadStatus(session.Id, newLength);
@@ -96,9 +103,9 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
 
     /// <summary>Closes an upload (PUT with <c>?digest=</c>), with an optional final chunk.</summary>
     public async Task<BlobInfo> CompleteUploadAsync(
-        RepositoryName repository, string uploadId, Digest digest, Stream? finalChunk, long? start, long? length, CancellationToken ct)
+        RepositoryName repository, string uploadId, string owner, Digest digest, Stream? finalChunk, long? start, long? length, CancellationToken ct)
     {
-        var (_, session) = await FindAsync(repository, uploadId, ct).ConfigureAwait(false);
+        var (_, session) = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
         if (finalChunk is not null && (length is null or > 0))
             await session.AppendAsync(finalChunk, start, length, ct).ConfigureAwait(false);
         BlobInfo info;
@@ -118,9 +125,9 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         return info;
     }
 
-    public async Task CancelUploadAsync(RepositoryName repository, string uploadId, CancellationToken ct)
+    public async Task CancelUploadAsync(RepositoryName repository, string uploadId, string owner, CancellationToken ct)
     {
-        var (_, session) = await FindAsync(repository, uploadId, ct).ConfigureAwait(false);
+        var (_, session) = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
         await session.CancelAsync(ct).ConfigureAwait(false);
         await uploads.DeleteAsync(uploadId, ct).ConfigureAwait(false);
     }
@@ -144,11 +151,11 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         return removed;
     }
 
-    private async Task<(UploadRecord, IUploadSession)> FindAsync(RepositoryName repository, string uploadId, CancellationToken ct)
+    private async Task<(UploadRecord, IUploadSession)> FindAsync(RepositoryName repository, string uploadId, string owner, CancellationToken ct)
     {
         var record = await uploads.GetAsync(uploadId, ct).ConfigureAwait(false);
-        // An upload opened through another repository is unknown here (Quay CVE-2026-32589 class).
-        if (record is null || record.Repository != repository)
+        // An upload opened through another repository or by another principal is unknown here (Quay CVE-2026-32589 class).
+        if (record is null || record.Repository != repository || record.Owner != owner)
             throw new OciException(OciErrors.BlobUploadUnknown, "no such upload in this repository");
         var session = await blobs.ResumeUploadAsync(uploadId, ct).ConfigureAwait(false);
         if (session is null)

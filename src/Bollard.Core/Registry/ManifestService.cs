@@ -66,12 +66,22 @@ public sealed class ManifestService(IManifestStore manifests, IRepositoryStore r
         return Trim(items, limit);
     }
 
-    public async Task<Page> ListRepositoriesAsync(int? n, string? last, CancellationToken ct)
+    /// <summary>Repository names in lexical order, only those <paramref name="visible"/> says the caller may see.</summary>
+    public async Task<Page> ListRepositoriesAsync(int? n, string? last, Func<RepositoryName, ValueTask<bool>> visible, CancellationToken ct)
     {
         int limit = PageSize(n);
         if (limit == 0) return new Page([], false);
-        var items = await repositories.ListAsync(last, limit + 1, ct).ConfigureAwait(false);
-        return Trim(items, limit);
+        var page = new List<string>(Math.Min(limit + 1, 1024));
+        string? cursor = last;
+        while (page.Count <= limit)
+        {
+            var batch = await repositories.ListAsync(cursor, limit + 1, ct).ConfigureAwait(false);
+            foreach (var name in batch)
+                if (await visible(RepositoryName.Parse(name)).ConfigureAwait(false) && page.Count <= limit) page.Add(name);
+            if (batch.Count < limit + 1) break;
+            cursor = batch[^1];
+        }
+        return Trim(page, limit);
     }
 
     /// <summary>

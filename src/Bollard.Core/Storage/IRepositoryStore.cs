@@ -18,6 +18,6 @@ public interface IRepositoryStore
     /// <returns>false when the blob was not linked.</returns>
     ValueTask<bool> UnlinkBlobAsync(RepositoryName repository, Digest digest, CancellationToken ct);
 
-    /// <summary>Some repository that links the blob, if any; used to mount a blob without <c>from</c>.</summary>
-    ValueTask<bool> IsBlobLinkedAnywhereAsync(Digest digest, CancellationToken ct);
+    /// <summary>Repositories that link the blob (at most <paramref name="limit"/>); used to mount a blob without <c>from</c>.</summary>
+    ValueTask<IReadOnlyList<RepositoryName>> ListLinkingAsync(Digest digest, int limit, CancellationToken ct);
 }

@@ -19,7 +19,11 @@ public sealed record ManifestRecord(
 public sealed record ReferrerRecord(Digest Digest, string MediaType, long Size, string? ArtifactType, string? AnnotationsJson);
 
 /// <summary>An upload session's metadata: the repository it belongs to (uploads are not transferable).</summary>
-public sealed record UploadRecord(string Id, RepositoryName Repository, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+public sealed record UploadRecord(string Id, RepositoryName Repository, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    /// <summary>The principal that opened the upload ("" when access control is off).</summary>
+    public string Owner { get; init; } = "";
+}
 
 /// <summary>The outcome of an attempted manifest insert: what it referenced that the repository lacks.</summary>
 public sealed record PutManifestResult(IReadOnlyList<Digest> MissingBlobs, IReadOnlyList<Digest> MissingManifests)

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Bollard.Core.Oci;
+using Bollard.Core.Auth;
 using Bollard.Core.Registry;
+using Bollard.Server.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -14,7 +16,8 @@ namespace Bollard.Server.Distribution;
 /// <see cref="DistributionRoute"/>); all registry logic is in Core's <see cref="BlobService"/> and
 /// <see cref="ManifestService"/>; every failure leaves through <see cref="OciErrorWriter"/>.
 /// </summary>
-public sealed partial class DistributionHandler(BlobService blobs, ManifestService manifests, RegistryOptions options, ILogger<DistributionHandler> logger)
+public sealed partial class DistributionHandler(
+    BlobService blobs, ManifestService manifests, RegistryOptions options, RegistryGate gate, AuditRecorder audit, ILogger<DistributionHandler> logger)
 {
     private const string ApiVersionHeader = "Docker-Distribution-API-Version";
     private const string ContentDigestHeader = "Docker-Content-Digest";
@@ -33,6 +36,10 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
                 return;
             }
             await DispatchAsync(context, route).ConfigureAwait(false);
+        }
+        catch (RegistryAuthException e)
+        {
+            await WriteRefusalAsync(context, e).ConfigureAwait(false);
         }
         catch (OciException e)
         {
@@ -53,10 +60,11 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
         }
     }
 
-    private Task DispatchAsync(HttpContext context, DistributionRoute route)
+    private async Task DispatchAsync(HttpContext context, DistributionRoute route)
     {
         string method = context.Request.Method;
-        return (route.Endpoint, method) switch
+        await AuthorizeAsync(context, route.Endpoint, method, route.Name).ConfigureAwait(false);
+        await ((route.Endpoint, method) switch
         {
             (DistributionEndpoint.Base, "GET" or "HEAD") => BaseAsync(context),
             (DistributionEndpoint.Catalog, "GET") => CatalogAsync(context),
@@ -73,7 +81,41 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
             (DistributionEndpoint.TagList, "GET") => TagsAsync(context, route),
             (DistributionEndpoint.Referrers, "GET") => ReferrersAsync(context, route),
             _ => throw new OciException(OciErrors.Unsupported, $"{method} is not supported on this endpoint"),
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>What each endpoint needs (Docker token scopes: pull, push, delete); the catalog filters instead.</summary>
+    private Task AuthorizeAsync(HttpContext context, DistributionEndpoint endpoint, string method, RepositoryName name)
+    {
+        if (!gate.Enabled) return Task.CompletedTask;
+        RepositoryAccess needed = (endpoint, method) switch
+        {
+            (DistributionEndpoint.Base or DistributionEndpoint.Catalog, _) => RepositoryAccess.None,
+            (DistributionEndpoint.Blob or DistributionEndpoint.Manifest, "DELETE") => RepositoryAccess.Delete,
+            (DistributionEndpoint.UploadStart or DistributionEndpoint.Upload, _) => RepositoryAccess.Push,
+            (DistributionEndpoint.Manifest, "PUT") => RepositoryAccess.Push,
+            _ => RepositoryAccess.Pull,
         };
+        if (endpoint == DistributionEndpoint.Base) return gate.RequireAuthenticatedAsync(context);
+        return needed == RepositoryAccess.None ? Task.CompletedTask : gate.RequireAsync(context, name, needed);
+    }
+
+    /// <summary>401 with the Bearer challenge of the Docker token protocol, 403 DENIED, or 429 with Retry-After.</summary>
+    private async Task WriteRefusalAsync(HttpContext context, RegistryAuthException e)
+    {
+        if (e.Status == StatusCodes.Status401Unauthorized)
+        {
+            var challenge = $"Bearer realm=\"{gate.Realm(context.Request)}\",service=\"{gate.Service}\"";
+            if (e.ChallengeScope is not null) challenge += $",scope=\"{e.ChallengeScope}\"";
+            if (e.ChallengeError is not null) challenge += $",error=\"{e.ChallengeError}\"";
+            await OciErrorWriter.WriteAsync(context, OciErrors.Unauthorized, e.Message, h => h.WWWAuthenticate = challenge).ConfigureAwait(false);
+            return;
+        }
+        var error = e.Status == StatusCodes.Status429TooManyRequests ? OciErrors.TooManyRequests : OciErrors.Denied;
+        await OciErrorWriter.WriteAsync(context, error, e.Message, h =>
+        {
+            if (e.RetryAfter is { } wait) h.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }).ConfigureAwait(false);
     }
 
     private static Task BaseAsync(HttpContext context)
@@ -129,6 +171,7 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
         await blobs.DeleteAsync(route.Name, Digest.Parse(route.Reference), context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.ContentLength = 0;
+        await AuditAsync(context, "delete", route.Name, route.Reference).ConfigureAwait(false);
     }
 
     // ---- uploads ----
@@ -141,7 +184,8 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
         {
             var digest = Digest.Parse(mount.ToString());
             RepositoryName? from = query.TryGetValue("from", out var f) && !string.IsNullOrEmpty(f) ? RepositoryName.Parse(f.ToString()) : null;
-            var mounted = await blobs.TryMountAsync(route.Name, digest, from, ct).ConfigureAwait(false);
+            var caller = await gate.CallerAsync(context).ConfigureAwait(false);
+            var mounted = await blobs.TryMountAsync(route.Name, digest, from, source => new ValueTask<bool>(gate.CanPullAsync(caller, source, ct)), ct).ConfigureAwait(false);
             if (mounted is not null)
             {
                 BlobCreated(context, route.Name, mounted.Digest);
@@ -156,20 +200,20 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
             BlobCreated(context, route.Name, digest);
             return;
         }
-        var upload = await blobs.StartUploadAsync(route.Name, ct).ConfigureAwait(false);
+        var upload = await blobs.StartUploadAsync(route.Name, await OwnerAsync(context).ConfigureAwait(false), ct).ConfigureAwait(false);
         UploadAccepted(context, route.Name, upload, StatusCodes.Status202Accepted);
     }
 
     private async Task UploadStatusAsync(HttpContext context, DistributionRoute route)
     {
-        var status = await blobs.GetUploadAsync(route.Name, route.Reference, context.RequestAborted).ConfigureAwait(false);
+        var status = await blobs.GetUploadAsync(route.Name, route.Reference, await OwnerAsync(context).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
         UploadAccepted(context, route.Name, status, StatusCodes.Status204NoContent);
     }
 
     private async Task PatchUploadAsync(HttpContext context, DistributionRoute route)
     {
         var (start, length) = ContentRange(context.Request);
-        var status = await blobs.AppendAsync(route.Name, route.Reference, context.Request.Body, start, length ?? context.Request.ContentLength, context.RequestAborted).ConfigureAwait(false);
+        var status = await blobs.AppendAsync(route.Name, route.Reference, await OwnerAsync(context).ConfigureAwait(false), context.Request.Body, start, length ?? context.Request.ContentLength, context.RequestAborted).ConfigureAwait(false);
         UploadAccepted(context, route.Name, status, StatusCodes.Status202Accepted);
     }
 
@@ -180,15 +224,24 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
         var digest = Digest.Parse(d.ToString());
         var (start, length) = ContentRange(context.Request);
         bool hasBody = context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0);
-        await blobs.CompleteUploadAsync(route.Name, route.Reference, digest, hasBody ? context.Request.Body : null,
+        await blobs.CompleteUploadAsync(route.Name, route.Reference, await OwnerAsync(context).ConfigureAwait(false), digest, hasBody ? context.Request.Body : null,
             start, length ?? context.Request.ContentLength, context.RequestAborted).ConfigureAwait(false);
         BlobCreated(context, route.Name, digest);
     }
 
     private async Task CancelUploadAsync(HttpContext context, DistributionRoute route)
     {
-        await blobs.CancelUploadAsync(route.Name, route.Reference, context.RequestAborted).ConfigureAwait(false);
+        await blobs.CancelUploadAsync(route.Name, route.Reference, await OwnerAsync(context).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    private async Task<string> OwnerAsync(HttpContext context) => (await gate.CallerAsync(context).ConfigureAwait(false)).Principal.Name;
+
+    private async Task AuditAsync(HttpContext context, string action, RepositoryName name, string reference)
+    {
+        if (!gate.Enabled) return;
+        var caller = await gate.CallerAsync(context).ConfigureAwait(false);
+        audit.Record(caller.Principal.Name, caller.ClientAddress, action, "success", name.Value, reference);
     }
 
     private static void BlobCreated(HttpContext context, RepositoryName name, Digest digest)
@@ -252,7 +305,10 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
         response.Headers[ContentDigestHeader] = manifest.Digest.ToString();
         response.Headers.ETag = "\"" + manifest.Digest + "\"";
         if (!HttpMethods.IsHead(context.Request.Method))
+        {
             await response.Body.WriteAsync(manifest.Content, context.RequestAborted).ConfigureAwait(false);
+            await AuditAsync(context, "pull", route.Name, route.Reference).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -289,6 +345,7 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
         headers[ContentDigestHeader] = digest.ToString();
         if (parsed.Subject is not null) headers["OCI-Subject"] = parsed.Subject.Digest.ToString();
         context.Response.ContentLength = 0;
+        await AuditAsync(context, "push", route.Name, reference.Tag is null ? digest.ToString() : $"{reference.Tag}@{digest}").ConfigureAwait(false);
     }
 
     private async Task DeleteManifestAsync(HttpContext context, DistributionRoute route)
@@ -296,6 +353,7 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
         await manifests.DeleteAsync(route.Name, Reference.Parse(route.Reference), context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.ContentLength = 0;
+        await AuditAsync(context, "delete", route.Name, route.Reference).ConfigureAwait(false);
     }
 
     // ---- listings ----
@@ -312,7 +370,10 @@ public sealed partial class DistributionHandler(BlobService blobs, ManifestServi
     private async Task CatalogAsync(HttpContext context)
     {
         var (n, last) = Paging(context.Request);
-        var page = await manifests.ListRepositoriesAsync(n, last, context.RequestAborted).ConfigureAwait(false);
+        var caller = await gate.RequireCatalogAsync(context).ConfigureAwait(false);
+        // The catalog lists only what the caller's principal may pull, whatever repository scopes its token has.
+        var page = await manifests.ListRepositoriesAsync(n, last,
+            name => new ValueTask<bool>(gate.CanPullAsync(caller, name, context.RequestAborted, ignoreTokenScope: true)), context.RequestAborted).ConfigureAwait(false);
         if (page.HasMore)
             context.Response.Headers.Link = $"</v2/_catalog?n={page.Items.Count}&last={Uri.EscapeDataString(page.Last!)}>; rel=\"next\"";
         await context.Response.WriteAsJsonAsync(new Catalog(page.Items), ServerJson.Default.Catalog, cancellationToken: context.RequestAborted).ConfigureAwait(false);

@@ -1,7 +1,11 @@
+using Bollard.Core.Auth;
 using Bollard.Core.Registry;
+using Bollard.Server.Auth;
+using Bollard.Server.Management;
 using Bollard.Server.Distribution;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -21,6 +25,27 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<ManifestService>();
         services.AddSingleton<DistributionHandler>();
         services.AddHostedService<UploadJanitor>();
+
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<AuthOptions>>().Value);
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<AccessEvaluator>();
+        services.AddSingleton<AuditRecorder>();
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<IdentityService>();
+        services.AddSingleton<RegistryGate>();
+        services.AddSingleton<TokenEndpoint>();
+        services.AddHostedService<AuditWriter>();
+        services.AddHostedService<AdminBootstrap>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ManagementJson.Default));
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Bollard management API";
+            doc.Info.Description = "Users, robot accounts, personal access tokens, role bindings, public namespaces and the audit log. Authenticate with HTTP Basic (password, personal access token or robot secret).";
+            return Task.CompletedTask;
+        }));
         return services;
     }
 
@@ -28,8 +53,21 @@ public static class ServerServiceCollectionExtensions
     {
         app.UseMiddleware<RequestLoggingMiddleware>();
         var handler = app.Services.GetRequiredService<DistributionHandler>();
+        // Kestrel removes dot segments (also %2e%2e) from Request.Path before routing, so "/v2/../etc/manifests/x"
+        // would match no endpoint and get a bare 404. Dispatch on the raw target: DistributionRoute then answers
+        // NAME_INVALID (distribution-spec "Pulling manifests": <name> MUST match the name grammar) for what was sent.
+        app.Use((context, next) =>
+        {
+            string raw = DistributionHandler.RawPath(context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "");
+            bool rawIsV2 = raw == "/v2" || raw.StartsWith("/v2/", StringComparison.Ordinal);
+            return rawIsV2 && !context.Request.Path.StartsWithSegments("/v2") ? handler.HandleAsync(context) : next(context);
+        });
         app.Map("/v2", handler.HandleAsync);
         app.Map("/v2/{**rest}", handler.HandleAsync);
+        var token = app.Services.GetRequiredService<TokenEndpoint>();
+        app.MapMethods("/auth/token", ["GET", "POST"], token.HandleAsync).ExcludeFromDescription();
+        ManagementApi.Map(app);
+        app.MapOpenApi("/api/v1/openapi.json");
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => Results.Text("ready"));
         return app;

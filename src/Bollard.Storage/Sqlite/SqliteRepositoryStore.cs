@@ -23,9 +23,10 @@ public sealed class SqliteRepositoryStore(SqliteDatabase db, TimeProvider time) 
                           WHERE r.name = @name AND b.digest = @digest)
             """, new { name = repository.Value, digest = digest.ToString() })).ConfigureAwait(false);
 
-    public async ValueTask<bool> IsBlobLinkedAnywhereAsync(Digest digest, CancellationToken ct) =>
-        await db.ReadAsync(c => c.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS(SELECT 1 FROM repository_blobs WHERE digest = @digest)", new { digest = digest.ToString() })).ConfigureAwait(false);
+    public async ValueTask<IReadOnlyList<RepositoryName>> ListLinkingAsync(Digest digest, int limit, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QueryAsync<string>(
+            "SELECT r.name FROM repository_blobs b JOIN repositories r ON r.id = b.repository_id WHERE b.digest = @digest ORDER BY r.name LIMIT @limit",
+            new { digest = digest.ToString(), limit })).ConfigureAwait(false)).Select(RepositoryName.Parse).ToList();
 
     public async ValueTask LinkBlobAsync(RepositoryName repository, Digest digest, long size, CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) =>

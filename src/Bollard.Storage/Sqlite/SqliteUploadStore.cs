@@ -8,13 +8,13 @@ public sealed class SqliteUploadStore(SqliteDatabase db) : IUploadStore
 {
     public async ValueTask CreateAsync(UploadRecord upload, CancellationToken ct) =>
         await db.WriteAsync((c, tx) => c.ExecuteAsync(
-            "INSERT INTO uploads(id, repository, created_at, updated_at) VALUES (@Id, @repository, @created, @updated)",
-            new { upload.Id, repository = upload.Repository.Value, created = upload.CreatedAt.ToUnixTimeMilliseconds(), updated = upload.UpdatedAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
+            "INSERT INTO uploads(id, repository, owner, created_at, updated_at) VALUES (@Id, @repository, @Owner, @created, @updated)",
+            new { upload.Id, upload.Owner, repository = upload.Repository.Value, created = upload.CreatedAt.ToUnixTimeMilliseconds(), updated = upload.UpdatedAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
 
     public async ValueTask<UploadRecord?> GetAsync(string id, CancellationToken ct)
     {
         var row = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UploadRow>(
-            "SELECT id, repository, created_at AS CreatedAt, updated_at AS UpdatedAt FROM uploads WHERE id = @id", new { id })).ConfigureAwait(false);
+            "SELECT id, repository, owner, created_at AS CreatedAt, updated_at AS UpdatedAt FROM uploads WHERE id = @id", new { id })).ConfigureAwait(false);
         return row?.ToRecord();
     }
 
@@ -27,12 +27,12 @@ public sealed class SqliteUploadStore(SqliteDatabase db) : IUploadStore
 
     public async ValueTask<IReadOnlyList<UploadRecord>> ListAsync(CancellationToken ct) =>
         (await db.ReadAsync(c => c.QueryAsync<UploadRow>(
-            "SELECT id, repository, created_at AS CreatedAt, updated_at AS UpdatedAt FROM uploads ORDER BY id")).ConfigureAwait(false))
+            "SELECT id, repository, owner, created_at AS CreatedAt, updated_at AS UpdatedAt FROM uploads ORDER BY id")).ConfigureAwait(false))
         .Select(r => r.ToRecord()).ToList();
 
-    private sealed record UploadRow(string Id, string Repository, long CreatedAt, long UpdatedAt)
+    private sealed record UploadRow(string Id, string Repository, string Owner, long CreatedAt, long UpdatedAt)
     {
         public UploadRecord ToRecord() => new(Id, RepositoryName.Parse(Repository),
-            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt));
+            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt)) { Owner = Owner };
     }
 }

@@ -28,6 +28,9 @@ public static partial class BollardApplication
         builder.Configuration.AddInMemoryCollection(Defaults);
         if (configFile is not null) builder.Configuration.AddInMemoryCollection(YamlConfiguration.Load(configFile));
         builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        // The documented name for the first admin's password (also Auth:AdminPassword / BOLLARD__AUTH__ADMINPASSWORD).
+        if (Environment.GetEnvironmentVariable("BOLLARD_ADMIN_PASSWORD") is { Length: > 0 } adminPassword)
+            builder.Configuration.AddInMemoryCollection([new("Auth:AdminPassword", adminPassword)]);
         builder.Configuration.AddInMemoryCollection(overrides);
 
         var settings = ReadSettings(builder.Configuration);

@@ -39,6 +39,8 @@ internal sealed partial class BollardProcess : IAsyncDisposable
         // Nothing from the test runner's environment may reconfigure the child.
         foreach (string key in psi.Environment.Keys.Where(k => k.StartsWith("BOLLARD__", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
+        // This test is about storage durability, not access control (which has its own tests).
+        psi.Environment["BOLLARD__AUTH__ENABLED"] = "false";
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var server = new BollardProcess(process);

@@ -30,7 +30,7 @@ public sealed class ConfigurationTests : IDisposable
             registry:
               maxPageSize: 2
             """);
-        await using var app = BollardApplication.Build(config, new Dictionary<string, string?> { ["Server:Listen"] = "127.0.0.1:0" },
+        await using var app = BollardApplication.Build(config, new Dictionary<string, string?> { ["Server:Listen"] = "127.0.0.1:0", ["Auth:Enabled"] = "false" },
             b => b.SetMinimumLevel(LogLevel.Critical));
         await app.StartAsync();
         using var client = new HttpClient { BaseAddress = app.Address() };

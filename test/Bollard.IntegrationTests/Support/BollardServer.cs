@@ -44,6 +44,8 @@ public sealed class BollardServer : IAsyncDisposable
         {
             ["Server:Listen"] = "127.0.0.1:0",
             ["Storage:DataDir"] = DataDir,
+            // The distribution tests exercise the protocol; access control has its own tests that turn it on.
+            ["Auth:Enabled"] = "false",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) overrides[k] = v;
         bool log = Environment.GetEnvironmentVariable("BOLLARD_TEST_LOG") == "1";

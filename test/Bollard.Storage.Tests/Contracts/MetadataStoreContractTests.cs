@@ -38,8 +38,10 @@ public abstract class MetadataStoreContractTests : IDisposable
         Assert.True(await Repositories.ExistsAsync(Repo, default));
         Assert.True(await Repositories.IsBlobLinkedAsync(Repo, D("a"), default));
         Assert.False(await Repositories.IsBlobLinkedAsync(Other, D("a"), default));
-        Assert.True(await Repositories.IsBlobLinkedAnywhereAsync(D("a"), default));
-        Assert.False(await Repositories.IsBlobLinkedAnywhereAsync(D("b"), default));
+        await Repositories.LinkBlobAsync(Other, D("a"), 1, default);
+        Assert.Equal([Repo, Other], await Repositories.ListLinkingAsync(D("a"), 10, default));
+        Assert.Equal([Repo], await Repositories.ListLinkingAsync(D("a"), 1, default));
+        Assert.Empty(await Repositories.ListLinkingAsync(D("b"), 10, default));
     }
 
     [Fact]
@@ -181,7 +183,7 @@ public abstract class MetadataStoreContractTests : IDisposable
     public async Task Uploads_CreateGetTouchListDelete()
     {
         var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var u = new UploadRecord("0123456789abcdef0123456789abcdef", Repo, now, now);
+        var u = new UploadRecord("0123456789abcdef0123456789abcdef", Repo, now, now) { Owner = "robot$ci" };
         await Uploads.CreateAsync(u, default);
         Assert.Equal(u, await Uploads.GetAsync(u.Id, default));
         await Uploads.TouchAsync(u.Id, now.AddMinutes(5), default);

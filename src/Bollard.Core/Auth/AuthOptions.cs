@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Bollard.Core.Auth;
+
+/// <summary>Access control settings, bound from the <c>Auth</c> configuration section.</summary>
+public sealed record AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>When false, anyone who reaches the port may do anything (a local sandbox only).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>JWT <c>iss</c>.</summary>
+    [Required] public string Issuer { get; init; } = "bollard";
+
+    /// <summary>JWT <c>aud</c> and the <c>service</c> of the Bearer challenge.</summary>
+    [Required] public string Service { get; init; } = "bollard";
+
+    /// <summary>Token endpoint URL for the challenge; by default derived from the request (<c>SCHEME://HOST/auth/token</c>).</summary>
+    public string? Realm { get; init; }
+
+    /// <summary>Lifetime of issued bearer tokens (token spec: never below 60 s).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Lifetime of refresh tokens (offline tokens).</summary>
+    public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Tolerated clock difference for <c>exp</c>/<c>nbf</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Accept HTTP Basic credentials directly on <c>/v2/</c> (simple setups; tokens are preferred).</summary>
+    public bool AllowBasicOnRegistry { get; init; }
+
+    /// <summary>Failed logins allowed per account within <see cref="FailureWindow"/> before 429.</summary>
+    [Range(1, 10_000)] public int MaxFailuresPerAccount { get; init; } = 10;
+
+    /// <summary>Failed logins allowed per client address within <see cref="FailureWindow"/> before 429.</summary>
+    [Range(1, 100_000)] public int MaxFailuresPerAddress { get; init; } = 50;
+
+    public TimeSpan FailureWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Password of the <c>admin</c> user created at first start; generated and printed once when absent.</summary>
+    public string? AdminPassword { get; init; }
+
+    /// <summary>PBKDF2 iteration count for new password hashes (OWASP: 600,000 for PBKDF2-HMAC-SHA256).</summary>
+    [Range(1, 10_000_000)] public int PasswordIterations { get; init; } = PasswordHasher.DefaultIterations;
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Bollard.Core.Storage;
+
+namespace Bollard.Core.Auth;
+
+/// <summary>
+/// Checks credentials: a user's password or personal access token (<c>bpat_...</c>), or a robot's secret
+/// (<c>robot$NAME</c>). Failed attempts are throttled per account and per address and audited; an unknown
+/// user costs the same PBKDF2 work as a known one. Verified password logins are remembered for a minute
+/// (keyed by a salted hash of the credentials), so Basic auth on every request does not cost 600,000 rounds.
+/// </summary>
+public sealed class Authenticator(IIdentityStore identities, LoginThrottle throttle, AuditRecorder audit, TimeProvider time)
+{
+    public const string RobotPrefix = "robot$";
+    public const string AccessTokenPrefix = "bpat_";
+    public const string RobotSecretPrefix = "brs_";
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan SubjectCacheLifetime = TimeSpan.FromSeconds(2);
+    private readonly byte[] _cacheSalt = RandomNumberGenerator.GetBytes(32);
+    private readonly ConcurrentDictionary<string, (Principal Principal, DateTimeOffset Until, long Generation)> _verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Principal? Principal, DateTimeOffset Until, long Generation)> _subjects = new(StringComparer.Ordinal);
+    private long _generation;
+
+    /// <exception cref="AuthException">Wrong credentials (401) or throttled (429).</exception>
+    public async Task<Principal> AuthenticateAsync(string username, string secret, string clientAddress, CancellationToken ct)
+    {
+        if (throttle.RetryAfter(username, clientAddress) is { } wait)
+        {
+            audit.Record(username, clientAddress, "login", "throttled");
+            throw new AuthException(AuthFailure.Throttled, "too many failed logins; try again later", wait);
+        }
+        string cacheKey = CacheKey(username, secret);
+        long generation = Interlocked.Read(ref _generation);
+        if (_verified.TryGetValue(cacheKey, out var hit) && hit.Until > time.GetUtcNow() && hit.Generation == generation)
+            return hit.Principal;
+
+        var principal = await VerifyAsync(username, secret, ct).ConfigureAwait(false);
+        if (principal is null)
+        {
+            throttle.RecordFailure(username, clientAddress);
+            audit.Record(username, clientAddress, "login", "failure");
+            throw new AuthException(AuthFailure.InvalidCredentials, "invalid username or password");
+        }
+        throttle.RecordSuccess(username);
+        audit.Record(principal.Name, clientAddress, "login", "success");
+        _verified[cacheKey] = (principal, time.GetUtcNow() + CacheLifetime, generation);
+        return principal;
+    }
+
+    /// <summary>
+    /// The principal a token's <c>sub</c> names, if it still exists and is valid (a deleted or expired robot's
+    /// tokens stop working). Anonymous for an empty subject; null when the subject is gone.
+    /// </summary>
+    public async Task<Principal?> ResolveSubjectAsync(string subject, CancellationToken ct)
+    {
+        if (subject.Length == 0) return Principal.Anonymous;
+        long generation = Interlocked.Read(ref _generation);
+        var now = time.GetUtcNow();
+        if (_subjects.TryGetValue(subject, out var hit) && hit.Until > now && hit.Generation == generation)
+            return hit.Principal is { Kind: PrincipalKind.Robot } && await RobotExpiredAsync(hit.Principal, ct).ConfigureAwait(false) ? null : hit.Principal;
+        Principal? principal = null;
+        if (subject.StartsWith(RobotPrefix, StringComparison.Ordinal))
+        {
+            var robot = await identities.GetRobotAsync(subject, ct).ConfigureAwait(false);
+            if (robot is not null && (robot.ExpiresAt is null || robot.ExpiresAt > now))
+                principal = new Principal(PrincipalKind.Robot, robot.Id, robot.Name, false);
+        }
+        else
+        {
+            var user = await identities.GetUserAsync(subject, ct).ConfigureAwait(false);
+            if (user is not null) principal = new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin);
+        }
+        _subjects[subject] = (principal, now + SubjectCacheLifetime, generation);
+        return principal;
+    }
+
+    /// <summary>Forget cached verifications: called after any change to users, robots or tokens.</summary>
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _verified.Clear();
+        _subjects.Clear();
+    }
+
+    private async Task<bool> RobotExpiredAsync(Principal robot, CancellationToken ct)
+    {
+        var record = await identities.GetRobotAsync(robot.Id, ct).ConfigureAwait(false);
+        return record is null || record.ExpiresAt <= time.GetUtcNow();
+    }
+
+    private async Task<Principal?> VerifyAsync(string username, string secret, CancellationToken ct)
+    {
+        if (username.StartsWith(RobotPrefix, StringComparison.Ordinal))
+        {
+            var robot = await identities.GetRobotAsync(username, ct).ConfigureAwait(false);
+            if (robot is null || !Secrets.Matches(secret, robot.SecretHash)) return null;
+            if (robot.ExpiresAt is { } expires && expires <= time.GetUtcNow()) return null;
+            return new Principal(PrincipalKind.Robot, robot.Id, robot.Name, false);
+        }
+        var user = await identities.GetUserAsync(username, ct).ConfigureAwait(false);
+        if (secret.StartsWith(AccessTokenPrefix, StringComparison.Ordinal))
+        {
+            var token = await identities.FindAccessTokenAsync(Secrets.HashOf(secret), ct).ConfigureAwait(false);
+            if (user is null || token is null || token.UserId != user.Id) return null;
+            if (token.ExpiresAt is { } expires && expires <= time.GetUtcNow()) return null;
+            return new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin);
+        }
+        if (user is null)
+        {
+            PasswordHasher.VerifyDummy(secret); // same work as a real check: timing must not reveal which users exist
+            return null;
+        }
+        return PasswordHasher.Verify(secret, user.PasswordHash) ? new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin) : null;
+    }
+
+    private string CacheKey(string username, string secret)
+    {
+        using var h = new HMACSHA256(_cacheSalt);
+        return Convert.ToHexStringLower(h.ComputeHash(Encoding.UTF8.GetBytes(username + "\0" + secret)));
+    }
+}

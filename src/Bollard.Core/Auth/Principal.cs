@@ -1,0 +1,12 @@
+namespace Bollard.Core.Auth;
+
+/// <summary>Who is calling: a user, a robot account, or nobody. <see cref="Name"/> is what the audit log records.</summary>
+public sealed record Principal(PrincipalKind Kind, long Id, string Name, bool IsAdmin)
+{
+    public static readonly Principal Anonymous = new(PrincipalKind.Anonymous, 0, "", false);
+
+    public bool IsAuthenticated => Kind != PrincipalKind.Anonymous;
+
+    /// <summary>The JWT <c>sub</c>: the user or robot name (robots are <c>robot$NAME</c>), empty for anonymous (token spec).</summary>
+    public string Subject => IsAuthenticated ? Name : "";
+}

@@ -1,0 +1,8 @@
+namespace Bollard.Core.Auth;
+
+public enum PrincipalKind
+{
+    Anonymous,
+    User,
+    Robot,
+}

@@ -1,0 +1,27 @@
+namespace Bollard.Core.Auth;
+
+/// <summary>Roles bound to namespace patterns. Each includes the one before it.</summary>
+public enum Role
+{
+    Reader,
+    Developer,
+    Maintainer,
+    Admin,
+}
+
+public static class Roles
+{
+    public static RepositoryAccess Access(this Role role) => role switch
+    {
+        Role.Reader => RepositoryAccess.Pull,
+        Role.Developer => RepositoryAccess.Pull | RepositoryAccess.Push,
+        Role.Maintainer => RepositoryAccess.Pull | RepositoryAccess.Push | RepositoryAccess.Delete | RepositoryAccess.Manage,
+        Role.Admin => RepositoryAccess.All,
+        _ => RepositoryAccess.None,
+    };
+
+    public static bool TryParse(string? value, out Role role) =>
+        Enum.TryParse(value, ignoreCase: true, out role) && Enum.IsDefined(role) && !int.TryParse(value, out _);
+
+    public static string Name(this Role role) => role.ToString().ToLowerInvariant();
+}

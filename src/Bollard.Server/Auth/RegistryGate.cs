@@ -1,0 +1,126 @@
+using Bollard.Core.Auth;
+using Bollard.Core.Oci;
+using Microsoft.AspNetCore.Http;
+
+namespace Bollard.Server.Auth;
+
+/// <summary>
+/// Access control for <c>/v2/</c>: finds the caller (bearer token, Basic credentials when allowed, or
+/// anonymous), and decides whether it may do what a request needs. Refusals follow the Docker token protocol:
+/// 401 with <c>WWW-Authenticate: Bearer realm=...,service=...,scope=...</c> when a (better) token would help,
+/// 403 <c>DENIED</c> when the caller is known and simply lacks the right.
+/// </summary>
+public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authenticator authenticator, AccessEvaluator evaluator, AuditRecorder audit)
+{
+    private static readonly object CallerKey = new();
+
+    public bool Enabled => options.Enabled;
+
+    public async Task<RegistryCaller> CallerAsync(HttpContext context)
+    {
+        if (context.Items.TryGetValue(CallerKey, out var cached) && cached is RegistryCaller c) return c;
+        string client = context.Connection.RemoteIpAddress?.ToString() ?? "";
+        RegistryCaller caller;
+        if (!options.Enabled) caller = RegistryCaller.Open(client);
+        else if (BasicCredentials.Bearer(context.Request) is { } token)
+        {
+            var (validated, problem) = await tokens.ValidateAsync(token, context.RequestAborted).ConfigureAwait(false);
+            if (validated is null)
+            {
+                audit.Record("", client, "token.reject", "failure", detail: problem);
+                throw new RegistryAuthException(401, "UNAUTHORIZED", $"invalid bearer token: {problem}", null, "invalid_token");
+            }
+            var principal = await authenticator.ResolveSubjectAsync(validated.Subject, context.RequestAborted).ConfigureAwait(false);
+            if (principal is null)
+            {
+                audit.Record(validated.Subject, client, "token.reject", "failure", detail: "subject no longer exists or expired");
+                throw new RegistryAuthException(401, "UNAUTHORIZED", "the token's subject no longer exists or has expired", null, "invalid_token");
+            }
+            caller = new RegistryCaller(principal, validated.Access, client);
+        }
+        else if (BasicCredentials.TryRead(context.Request, out var user, out var password))
+        {
+            if (!options.AllowBasicOnRegistry)
+                throw new RegistryAuthException(401, "UNAUTHORIZED", "use a bearer token from the token endpoint (Basic auth on /v2/ is disabled)", null);
+            caller = new RegistryCaller(await AuthenticateAsync(user, password, client, context).ConfigureAwait(false), null, client);
+        }
+        else caller = new RegistryCaller(Principal.Anonymous, null, client);
+        context.Items[CallerKey] = caller;
+        return caller;
+    }
+
+    /// <summary>Authenticates Basic credentials, mapping failures to 401/429.</summary>
+    public async Task<Principal> AuthenticateAsync(string user, string password, string client, HttpContext context)
+    {
+        try
+        {
+            return await authenticator.AuthenticateAsync(user, password, client, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (AuthException e) when (e.Failure == AuthFailure.Throttled)
+        {
+            throw new RegistryAuthException(429, "TOO_MANY_REQUESTS", e.Message, null, retryAfter: e.RetryAfter);
+        }
+        catch (AuthException e)
+        {
+            throw new RegistryAuthException(401, "UNAUTHORIZED", e.Message, null);
+        }
+    }
+
+    /// <summary>The access the caller has in <paramref name="repository"/>: token grant ∩ current rights.</summary>
+    public async Task<RepositoryAccess> AccessAsync(RegistryCaller caller, RepositoryName repository, CancellationToken ct)
+    {
+        if (caller.Unrestricted) return RepositoryAccess.All;
+        var rights = await evaluator.RightsAsync(caller.Principal, repository.Value, ct).ConfigureAwait(false);
+        return rights & caller.GrantedFor(repository.Value);
+    }
+
+    /// <exception cref="RegistryAuthException">When the caller may not do <paramref name="needed"/>.</exception>
+    public async Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed)
+    {
+        var caller = await CallerAsync(context).ConfigureAwait(false);
+        if (caller.Unrestricted) return;
+        var ct = context.RequestAborted;
+        var have = await AccessAsync(caller, repository, ct).ConfigureAwait(false);
+        if ((have & needed) == needed) return;
+        string scope = $"repository:{repository}:{string.Join(',', RepositoryAccessNames.Names(needed | (needed.HasFlag(RepositoryAccess.Push) ? RepositoryAccess.Pull : 0)))}";
+        audit.Record(caller.Principal.Name, caller.ClientAddress, "access.denied", "denied", repository.Value, detail: string.Join(',', RepositoryAccessNames.Names(needed)));
+        if (!caller.Principal.IsAuthenticated)
+            throw new RegistryAuthException(401, "UNAUTHORIZED", "authentication required", scope);
+        var rights = await evaluator.RightsAsync(caller.Principal, repository.Value, ct).ConfigureAwait(false);
+        if (caller.ByToken && (rights & needed) == needed)
+            throw new RegistryAuthException(401, "UNAUTHORIZED", "the token does not grant this access", scope, "insufficient_scope");
+        throw new RegistryAuthException(403, "DENIED", "requested access to the resource is denied", null);
+    }
+
+    /// <summary>For <c>/v2/</c> itself: any authenticated caller (anonymous gets the challenge that starts a login).</summary>
+    public async Task RequireAuthenticatedAsync(HttpContext context)
+    {
+        var caller = await CallerAsync(context).ConfigureAwait(false);
+        if (caller.Unrestricted || caller.Principal.IsAuthenticated || caller.ByToken) return;
+        throw new RegistryAuthException(401, "UNAUTHORIZED", "authentication required", null);
+    }
+
+    /// <summary>For the catalog: a caller needs the <c>registry:catalog:*</c> scope (any token can ask for it).</summary>
+    public async Task<RegistryCaller> RequireCatalogAsync(HttpContext context)
+    {
+        var caller = await CallerAsync(context).ConfigureAwait(false);
+        if (caller.Unrestricted) return caller;
+        if (caller.ByToken && caller.HasCatalogScope) return caller;
+        if (!caller.ByToken && caller.Principal.IsAuthenticated) return caller;
+        throw new RegistryAuthException(401, "UNAUTHORIZED", "authentication required", "registry:catalog:*");
+    }
+
+    /// <summary>Whether the caller's principal may pull <paramref name="repository"/> (catalog filtering, mounts).</summary>
+    public async Task<bool> CanPullAsync(RegistryCaller caller, RepositoryName repository, CancellationToken ct, bool ignoreTokenScope = false)
+    {
+        if (caller.Unrestricted) return true;
+        var rights = await evaluator.RightsAsync(caller.Principal, repository.Value, ct).ConfigureAwait(false);
+        if (!ignoreTokenScope) rights &= caller.GrantedFor(repository.Value);
+        return rights.HasFlag(RepositoryAccess.Pull);
+    }
+
+    /// <summary>The realm of the Bearer challenge: configured, or this server's own token endpoint.</summary>
+    public string Realm(HttpRequest request) => options.Realm ?? $"{request.Scheme}://{request.Host}/auth/token";
+
+    public string Service => options.Service;
+}

@@ -1,0 +1,135 @@
+using System.Text.Json.Serialization;
+using Bollard.Core.Auth;
+using Bollard.Core.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace Bollard.Server.Auth;
+
+/// <summary>
+/// <c>/auth/token</c>, the Docker token service (spec-auth-token.md, spec-auth-oauth.md). GET with optional
+/// Basic credentials, or the OAuth2 POST form (<c>grant_type=password</c> or <c>refresh_token</c>). The token
+/// grants the intersection of the requested scopes and the caller's rights; asking for more is not an error.
+/// Malformed scopes (wildcards, <c>..</c>, extra colons, unknown types) are dropped: they grant nothing.
+/// </summary>
+public sealed class TokenEndpoint(
+    AuthOptions options, TokenService tokens, Authenticator authenticator, AccessEvaluator evaluator,
+    IIdentityStore identities, RegistryGate gate, AuditRecorder audit, TimeProvider time)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        try
+        {
+            await IssueAsync(context).ConfigureAwait(false);
+        }
+        catch (RegistryAuthException e)
+        {
+            context.Response.StatusCode = e.Status;
+            if (e.RetryAfter is { } wait) context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (e.Status == 401) context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{options.Service}\"";
+            await context.Response.WriteAsJsonAsync(new OAuthError(e.Status == 429 ? "slow_down" : "invalid_grant", e.Message), AuthJson.Default.OAuthError).ConfigureAwait(false);
+        }
+    }
+
+    private async Task IssueAsync(HttpContext context)
+    {
+        var request = context.Request;
+        string client = context.Connection.RemoteIpAddress?.ToString() ?? "";
+        Principal principal = Principal.Anonymous;
+        List<string?> scopeValues;
+        string? service;
+        bool offline;
+
+        if (HttpMethods.IsPost(request.Method))
+        {
+            if (!request.HasFormContentType) throw new RegistryAuthException(400, "", "expected an application/x-www-form-urlencoded body", null);
+            var form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+            service = form["service"];
+            scopeValues = [.. form["scope"]];
+            offline = form["access_type"] == "offline";
+            switch ((string?)form["grant_type"])
+            {
+                case "password":
+                    principal = await gate.AuthenticateAsync(form["username"].ToString(), form["password"].ToString(), client, context).ConfigureAwait(false);
+                    break;
+                case "refresh_token":
+                    principal = await RedeemRefreshAsync(form["refresh_token"].ToString(), service, client).ConfigureAwait(false);
+                    offline = false; // the refresh token stays valid; no new one
+                    break;
+                default:
+                    throw new RegistryAuthException(400, "", "grant_type must be password or refresh_token", null);
+            }
+        }
+        else
+        {
+            service = request.Query["service"];
+            scopeValues = [.. request.Query["scope"]];
+            offline = request.Query["offline_token"] == "true";
+            if (BasicCredentials.TryRead(request, out var user, out var password))
+                principal = await gate.AuthenticateAsync(user, password, client, context).ConfigureAwait(false);
+            else if (request.Headers.Authorization.Count > 0)
+                throw new RegistryAuthException(401, "", "unsupported Authorization header", null);
+        }
+        if (!string.IsNullOrEmpty(service) && service != options.Service)
+            throw new RegistryAuthException(400, "", $"unknown service '{service}'", null);
+
+        var rejected = new List<string>();
+        var requested = Scope.ParseList(scopeValues, rejected);
+        var granted = new List<Scope>();
+        foreach (var scope in requested)
+        {
+            if (scope.Type == Scope.RegistryType)
+            {
+                granted.Add(scope); // the catalog is filtered by the caller's rights anyway
+                continue;
+            }
+            var rights = await evaluator.RightsAsync(principal, scope.Name, context.RequestAborted).ConfigureAwait(false);
+            var allowed = scope.Actions & rights & (RepositoryAccess.Pull | RepositoryAccess.Push | RepositoryAccess.Delete);
+            if (allowed != RepositoryAccess.None) granted.Add(scope with { Actions = allowed });
+        }
+        var issued = await tokens.IssueAsync(principal, granted, context.RequestAborted).ConfigureAwait(false);
+        string? refresh = null;
+        if (offline && principal.IsAuthenticated)
+        {
+            refresh = Secrets.New("brt_");
+            await identities.CreateRefreshTokenAsync(new RefreshTokenRecord(Secrets.HashOf(refresh), principal.Kind, principal.Id, options.Service,
+                time.GetUtcNow() + options.RefreshTokenLifetime), context.RequestAborted).ConfigureAwait(false);
+        }
+        audit.Record(principal.Name, client, "token.issue", "success",
+            detail: string.Join(' ', granted.Select(s => s.ToString())) + (rejected.Count > 0 ? $" (rejected: {string.Join(' ', rejected)})" : ""));
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsJsonAsync(new TokenResponse(issued.Token, issued.Token, (int)issued.ExpiresIn.TotalSeconds,
+            issued.IssuedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), refresh), AuthJson.Default.TokenResponse).ConfigureAwait(false);
+    }
+
+    private async Task<Principal> RedeemRefreshAsync(string refreshToken, string? service, string client)
+    {
+        var record = refreshToken.Length is > 0 and < 512 ? await identities.FindRefreshTokenAsync(Secrets.HashOf(refreshToken), CancellationToken.None).ConfigureAwait(false) : null;
+        if (record is null || record.ExpiresAt <= time.GetUtcNow() || (service is { Length: > 0 } && service != record.Audience))
+        {
+            audit.Record("", client, "login", "failure", detail: "invalid refresh token");
+            throw new RegistryAuthException(401, "", "invalid refresh token", null);
+        }
+        string subject = record.Kind == PrincipalKind.Robot
+            ? (await identities.GetRobotAsync(record.PrincipalId, CancellationToken.None).ConfigureAwait(false))?.Name ?? ""
+            : (await identities.GetUserAsync(record.PrincipalId, CancellationToken.None).ConfigureAwait(false))?.Name ?? "";
+        var principal = subject.Length == 0 ? null : await authenticator.ResolveSubjectAsync(subject, CancellationToken.None).ConfigureAwait(false);
+        if (principal is null || !principal.IsAuthenticated)
+            throw new RegistryAuthException(401, "", "the refresh token's subject no longer exists", null);
+        return principal;
+    }
+}
+
+public sealed record TokenResponse(
+    [property: JsonPropertyName("token")] string Token,
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn,
+    [property: JsonPropertyName("issued_at")] string IssuedAt,
+    [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken);
+
+public sealed record OAuthError(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("error_description")] string Description);
+
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(OAuthError))]
+internal sealed partial class AuthJson : JsonSerializerContext;

@@ -1,0 +1,46 @@
+using System.Text;
+using Bollard.Core.Storage;
+using Dapper;
+
+namespace Bollard.Storage.Sqlite;
+
+public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
+{
+    public async ValueTask AppendAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct)
+    {
+        if (events.Count == 0) return;
+        await db.WriteAsync(async (c, tx) =>
+        {
+            foreach (var e in events)
+                await c.ExecuteAsync(
+                    "INSERT INTO audit_events(time, principal, client, action, repository, reference, outcome, detail) VALUES (@time, @Principal, @ClientAddress, @Action, @Repository, @Reference, @Outcome, @Detail)",
+                    new { time = e.Time.ToUnixTimeMilliseconds(), e.Principal, e.ClientAddress, e.Action, e.Repository, e.Reference, e.Outcome, e.Detail }, tx).ConfigureAwait(false);
+            return 0;
+        }, ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken ct)
+    {
+        var sql = new StringBuilder("SELECT id, time, principal, client AS ClientAddress, action, repository, reference, outcome, detail FROM audit_events WHERE 1 = 1");
+        if (query.Principal is not null) sql.Append(" AND principal = @Principal");
+        if (query.Action is not null) sql.Append(" AND action = @Action");
+        if (query.Repository is not null) sql.Append(" AND repository = @Repository");
+        if (query.Outcome is not null) sql.Append(" AND outcome = @Outcome");
+        if (query.Since is not null) sql.Append(" AND time >= @since");
+        if (query.Until is not null) sql.Append(" AND time < @until");
+        if (query.BeforeId is not null) sql.Append(" AND id < @BeforeId");
+        sql.Append(" ORDER BY id DESC LIMIT @Limit");
+        var rows = await db.ReadAsync(c => c.QueryAsync<AuditRow>(sql.ToString(), new
+        {
+            query.Principal, query.Action, query.Repository, query.Outcome, query.BeforeId, query.Limit,
+            since = query.Since?.ToUnixTimeMilliseconds(), until = query.Until?.ToUnixTimeMilliseconds(),
+        })).ConfigureAwait(false);
+        return rows.Select(r => new AuditEvent
+        {
+            Id = r.Id, Time = DateTimeOffset.FromUnixTimeMilliseconds(r.Time), Principal = r.Principal, ClientAddress = r.ClientAddress,
+            Action = r.Action, Repository = r.Repository, Reference = r.Reference, Outcome = r.Outcome, Detail = r.Detail,
+        }).ToList();
+    }
+
+    private sealed record AuditRow(long Id, long Time, string Principal, string ClientAddress, string Action, string? Repository, string? Reference, string Outcome, string? Detail);
+}

@@ -1,0 +1,117 @@
+using Bollard.Core.Auth;
+using Bollard.Core.Storage;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Bollard.Storage.Sqlite;
+
+public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
+{
+    private const string UserColumns = "id, name, password_hash AS PasswordHash, is_admin AS IsAdmin, created_at AS CreatedAt";
+    private const string RobotColumns = "id, name, secret_hash AS SecretHash, description, expires_at AS ExpiresAt, created_by AS CreatedBy, created_at AS CreatedAt";
+    private const string TokenColumns = "id, user_id AS UserId, name, hash, expires_at AS ExpiresAt, created_at AS CreatedAt";
+
+    public async ValueTask<UserRecord?> CreateUserAsync(string name, string passwordHash, bool isAdmin, DateTimeOffset now, CancellationToken ct)
+    {
+        long? id = await db.WriteAsync(async (c, tx) => await c.ExecuteScalarAsync<long?>(
+            "INSERT INTO users(name, password_hash, is_admin, created_at) VALUES (@name, @passwordHash, @isAdmin, @now) ON CONFLICT(name) DO NOTHING RETURNING id",
+            new { name, passwordHash, isAdmin, now = now.ToUnixTimeMilliseconds() }, tx).ConfigureAwait(false), ct).ConfigureAwait(false);
+        return id is null ? null : new UserRecord(id.Value, name, passwordHash, isAdmin, DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()));
+    }
+
+    public async ValueTask<UserRecord?> GetUserAsync(string name, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>($"SELECT {UserColumns} FROM users WHERE name = @name", new { name })).ConfigureAwait(false))?.ToRecord();
+
+    public async ValueTask<UserRecord?> GetUserAsync(long id, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UserRow>($"SELECT {UserColumns} FROM users WHERE id = @id", new { id })).ConfigureAwait(false))?.ToRecord();
+
+    public async ValueTask<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QueryAsync<UserRow>($"SELECT {UserColumns} FROM users ORDER BY name")).ConfigureAwait(false)).Select(r => r.ToRecord()).ToList();
+
+    public async ValueTask<bool> UpdateUserAsync(long id, string? passwordHash, bool? isAdmin, CancellationToken ct) =>
+        await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(
+            "UPDATE users SET password_hash = coalesce(@passwordHash, password_hash), is_admin = coalesce(@isAdmin, is_admin) WHERE id = @id",
+            new { id, passwordHash, isAdmin }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
+
+    public async ValueTask<bool> DeleteUserAsync(long id, CancellationToken ct) =>
+        await db.WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync("DELETE FROM role_bindings WHERE kind = 1 AND principal_id = @id; DELETE FROM refresh_tokens WHERE kind = 1 AND principal_id = @id", new { id }, tx).ConfigureAwait(false);
+            return await c.ExecuteAsync("DELETE FROM users WHERE id = @id", new { id }, tx).ConfigureAwait(false) > 0;
+        }, ct).ConfigureAwait(false);
+
+    public async ValueTask<RobotRecord?> CreateRobotAsync(string name, string secretHash, string description, DateTimeOffset? expiresAt, string createdBy, DateTimeOffset now, CancellationToken ct)
+    {
+        long? id = await db.WriteAsync(async (c, tx) => await c.ExecuteScalarAsync<long?>(
+            """
+            INSERT INTO robots(name, secret_hash, description, expires_at, created_by, created_at)
+            VALUES (@name, @secretHash, @description, @expires, @createdBy, @now) ON CONFLICT(name) DO NOTHING RETURNING id
+            """,
+            new { name, secretHash, description, expires = expiresAt?.ToUnixTimeMilliseconds(), createdBy, now = now.ToUnixTimeMilliseconds() }, tx).ConfigureAwait(false), ct).ConfigureAwait(false);
+        return id is null ? null : await GetRobotAsync(id.Value, ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask<RobotRecord?> GetRobotAsync(string name, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<RobotRow>($"SELECT {RobotColumns} FROM robots WHERE name = @name", new { name })).ConfigureAwait(false))?.ToRecord();
+
+    public async ValueTask<RobotRecord?> GetRobotAsync(long id, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<RobotRow>($"SELECT {RobotColumns} FROM robots WHERE id = @id", new { id })).ConfigureAwait(false))?.ToRecord();
+
+    public async ValueTask<IReadOnlyList<RobotRecord>> ListRobotsAsync(CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QueryAsync<RobotRow>($"SELECT {RobotColumns} FROM robots ORDER BY name")).ConfigureAwait(false)).Select(r => r.ToRecord()).ToList();
+
+    public async ValueTask<bool> DeleteRobotAsync(long id, CancellationToken ct) =>
+        await db.WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync("DELETE FROM role_bindings WHERE kind = 2 AND principal_id = @id; DELETE FROM refresh_tokens WHERE kind = 2 AND principal_id = @id", new { id }, tx).ConfigureAwait(false);
+            return await c.ExecuteAsync("DELETE FROM robots WHERE id = @id", new { id }, tx).ConfigureAwait(false) > 0;
+        }, ct).ConfigureAwait(false);
+
+    public async ValueTask<AccessTokenRecord> CreateAccessTokenAsync(long userId, string name, string hash, DateTimeOffset? expiresAt, DateTimeOffset now, CancellationToken ct)
+    {
+        long id = await db.WriteAsync(async (c, tx) => await c.ExecuteScalarAsync<long>(
+            "INSERT INTO access_tokens(user_id, name, hash, expires_at, created_at) VALUES (@userId, @name, @hash, @expires, @now) RETURNING id",
+            new { userId, name, hash, expires = expiresAt?.ToUnixTimeMilliseconds(), now = now.ToUnixTimeMilliseconds() }, tx).ConfigureAwait(false), ct).ConfigureAwait(false);
+        return (await db.ReadAsync(c => c.QuerySingleAsync<TokenRow>($"SELECT {TokenColumns} FROM access_tokens WHERE id = @id", new { id })).ConfigureAwait(false)).ToRecord();
+    }
+
+    public async ValueTask<AccessTokenRecord?> FindAccessTokenAsync(string hash, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<TokenRow>($"SELECT {TokenColumns} FROM access_tokens WHERE hash = @hash", new { hash })).ConfigureAwait(false))?.ToRecord();
+
+    public async ValueTask<IReadOnlyList<AccessTokenRecord>> ListAccessTokensAsync(long userId, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QueryAsync<TokenRow>($"SELECT {TokenColumns} FROM access_tokens WHERE user_id = @userId ORDER BY id", new { userId })).ConfigureAwait(false)).Select(r => r.ToRecord()).ToList();
+
+    public async ValueTask<bool> DeleteAccessTokenAsync(long userId, long id, CancellationToken ct) =>
+        await db.WriteAsync(async (c, tx) => await c.ExecuteAsync("DELETE FROM access_tokens WHERE id = @id AND user_id = @userId", new { id, userId }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
+
+    public async ValueTask CreateRefreshTokenAsync(RefreshTokenRecord token, CancellationToken ct) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(
+            "INSERT INTO refresh_tokens(hash, kind, principal_id, audience, expires_at) VALUES (@Hash, @kind, @PrincipalId, @Audience, @expires)",
+            new { token.Hash, kind = (int)token.Kind, token.PrincipalId, token.Audience, expires = token.ExpiresAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
+
+    public async ValueTask<RefreshTokenRecord?> FindRefreshTokenAsync(string hash, CancellationToken ct)
+    {
+        var row = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<RefreshRow>(
+            "SELECT hash, kind, principal_id AS PrincipalId, audience, expires_at AS ExpiresAt FROM refresh_tokens WHERE hash = @hash", new { hash })).ConfigureAwait(false);
+        return row is null ? null : new RefreshTokenRecord(row.Hash, (PrincipalKind)row.Kind, row.PrincipalId, row.Audience, DateTimeOffset.FromUnixTimeMilliseconds(row.ExpiresAt));
+    }
+
+    internal static DateTimeOffset? Time(long? ms) => ms is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms.Value);
+
+    private sealed record UserRow(long Id, string Name, string PasswordHash, bool IsAdmin, long CreatedAt)
+    {
+        public UserRecord ToRecord() => new(Id, Name, PasswordHash, IsAdmin, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
+    }
+
+    private sealed record RobotRow(long Id, string Name, string SecretHash, string Description, long? ExpiresAt, string CreatedBy, long CreatedAt)
+    {
+        public RobotRecord ToRecord() => new(Id, Name, SecretHash, Description, Time(ExpiresAt), CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
+    }
+
+    private sealed record TokenRow(long Id, long UserId, string Name, string Hash, long? ExpiresAt, long CreatedAt)
+    {
+        public AccessTokenRecord ToRecord() => new(Id, UserId, Name, Hash, Time(ExpiresAt), DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
+    }
+
+    private sealed record RefreshRow(string Hash, long Kind, long PrincipalId, string Audience, long ExpiresAt);
+}
