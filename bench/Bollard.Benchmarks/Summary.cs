@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Bollard.Benchmarks;
+
+internal static partial class WrkOutput
+{
+    /// <summary>Requests/s, p50 and p99 (ms) and error counts from <c>wrk --latency</c>.</summary>
+    public static string Parse(string text)
+    {
+        var rps = RequestsPerSecond().Match(text);
+        if (!rps.Success) throw new BenchException("no 'Requests/sec:' line in the wrk output");
+        double p50 = Percentile(text, "50"), p99 = Percentile(text, "99");
+        var non2xx = Non2xx().Match(text);
+        var socket = SocketErrors().Match(text);
+        int errors = socket.Success ? socket.Groups.Cast<Group>().Skip(1).Sum(g => int.Parse(g.Value, CultureInfo.InvariantCulture)) : 0;
+        var requests = Requests().Match(text);
+        return FormattableString.Invariant(
+            $"rps={double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture):F0} p50ms={p50:F3} p99ms={p99:F3} requests={(requests.Success ? requests.Groups[1].Value : "?")} non2xx={(non2xx.Success ? non2xx.Groups[1].Value : "0")} socket_errors={errors}");
+    }
+
+    private static double Percentile(string text, string p)
+    {
+        var m = Regex.Match(text, @"^\s*" + p + @"%\s+([0-9.]+)(us|ms|s|m)\s*$", RegexOptions.Multiline);
+        if (!m.Success) throw new BenchException($"no {p}% line in the wrk output (run wrk with --latency)");
+        double v = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        return m.Groups[2].Value switch { "us" => v / 1000, "ms" => v, "s" => v * 1000, _ => v * 60000 };
+    }
+
+    [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
+    private static partial Regex RequestsPerSecond();
+
+    [GeneratedRegex(@"Non-2xx or 3xx responses:\s+(\d+)")]
+    private static partial Regex Non2xx();
+
+    [GeneratedRegex(@"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")]
+    private static partial Regex SocketErrors();
+
+    [GeneratedRegex(@"(\d+) requests in")]
+    private static partial Regex Requests();
+}
+
+/// <summary>
+/// Renders the results file of bench/run.sh (tab-separated: scenario, metric, unit, better, server, iteration,
+/// value) as markdown: the median per server, the ratio Bollard/docker-registry and whether Bollard is ahead.
+/// </summary>
+internal static class Summary
+{
+    public static string Render(string path)
+    {
+        var rows = File.ReadAllLines(path)
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split('\t'))
+            .Where(f => f.Length == 7)
+            .Select(f => new Row(f[0], f[1], f[2], f[3], f[4], double.Parse(f[6], CultureInfo.InvariantCulture)))
+            .ToList();
+        var sb = new StringBuilder();
+        var machine = rows.Where(r => r.Server == "machine").ToList();
+        if (machine.Count > 0)
+        {
+            sb.AppendLine("| machine limit | value | unit |");
+            sb.AppendLine("|---|---:|---|");
+            foreach (var g in machine.GroupBy(r => (r.Scenario, r.Metric, r.Unit)))
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| {g.Key.Scenario} | {Format(Median(g))} | {g.Key.Unit} |");
+            sb.AppendLine();
+        }
+        sb.AppendLine("| scenario | metric | Bollard | docker-registry | Bollard/docker-registry | better | runs |");
+        sb.AppendLine("|---|---|---:|---:|---:|---|---:|");
+        foreach (var g in rows.Where(r => r.Server != "machine").GroupBy(r => (r.Scenario, r.Metric, r.Unit, r.Better)))
+        {
+            var b = g.Where(r => r.Server == "bollard").ToList();
+            var d = g.Where(r => r.Server == "registry").ToList();
+            double? mb = b.Count > 0 ? Median(b) : null, md = d.Count > 0 ? Median(d) : null;
+            string ratio = mb is { } x && md is { } y && y != 0 ? (x / y).ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
+            string verdict = mb is { } bx && md is { } dx
+                ? (g.Key.Better == "higher" ? bx >= dx : bx <= dx) ? "Bollard" : "docker-registry"
+                : "-";
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {g.Key.Scenario} | {g.Key.Metric} ({g.Key.Unit}, {g.Key.Better} is better) | {Format(mb)} | {Format(md)} | {ratio} | {verdict} | {Math.Max(b.Count, d.Count)} |");
+        }
+        return sb.ToString();
+    }
+
+    private static double Median(IEnumerable<Row> rows)
+    {
+        var v = rows.Select(r => r.Value).Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static string Format(double? v) => v switch
+    {
+        null => "-",
+        >= 100 => v.Value.ToString("F0", CultureInfo.InvariantCulture),
+        >= 10 => v.Value.ToString("F1", CultureInfo.InvariantCulture),
+        _ => v.Value.ToString("F2", CultureInfo.InvariantCulture),
+    };
+
+    private sealed record Row(string Scenario, string Metric, string Unit, string Better, string Server, double Value);
+}

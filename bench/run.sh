@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# Bollard vs CNCF Distribution (Debian's docker-registry 2.8) on this machine, side by side in one run.
+#
+#   bash bench/run.sh                                   # full size (about 6-8 minutes)
+#   BENCH_BLOB_MB=64 BENCH_CHUNKED_MB=32 BENCH_LAYER_MB=1 BENCH_LOAD_SECONDS=3 BENCH_REPEAT=1 bash bench/run.sh   # quick
+#
+# Scenarios (each run BENCH_REPEAT times, servers alternating who goes first; the table shows medians):
+#   (a) monolithic push of a BENCH_BLOB_MB MiB blob: POST, then one PUT ?digest= carrying the whole blob
+#   (a') the same as one POST ?digest= (Bollard only: docker-registry 2.8 does not do single-request uploads)
+#   (b) chunked push of a BENCH_CHUNKED_MB MiB blob in BENCH_CHUNK_MB MiB PATCH chunks
+#   (c) pull of the blob pushed in (a), from the page cache
+#   (d) manifest GET by tag, BENCH_LOAD_CONNECTIONS connections for BENCH_LOAD_SECONDS s (wrk, Accept set)
+#   (e) skopeo copy of a BENCH_LAYERS-layer image (BENCH_LAYER_MB MiB of random data per layer) in, then out
+#   (f) peak RSS (VmHWM) of each server over the whole run
+# plus machine limits measured in the same run: fsync'd disk writes (direct and buffered), page-cache reads,
+# loopback TCP, SHA-256 (openssl, .NET, sha256sum). Speeds are MB/s = 10^6 bytes/s; sizes are MiB.
+# Other knobs: BENCH_REPEAT (3), BENCH_QUIET_LOAD (1: also run (d) with request logging off in both servers),
+# BENCH_WORKDIR (a folder on the disk under test; default a new one in /var/tmp), BENCH_KEEP=1 keeps it.
+# Results: bench/out/results-TIMESTAMP.tsv (raw) and bench/out/summary-TIMESTAMP.md (the tables).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+BLOB_MB=${BENCH_BLOB_MB:-1024}
+CHUNKED_MB=${BENCH_CHUNKED_MB:-256}
+CHUNK_MB=${BENCH_CHUNK_MB:-8}
+LOAD_SECONDS=${BENCH_LOAD_SECONDS:-20}
+LOAD_CONNECTIONS=${BENCH_LOAD_CONNECTIONS:-32}
+LOAD_THREADS=${BENCH_LOAD_THREADS:-2}
+LAYERS=${BENCH_LAYERS:-20}
+LAYER_MB=${BENCH_LAYER_MB:-8}
+REPEAT=${BENCH_REPEAT:-3}
+DD_MB=${BENCH_DD_MB:-$BLOB_MB}
+QUIET_LOAD=${BENCH_QUIET_LOAD:-1}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# ---- tools ----
+need=()
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+command -v umoci >/dev/null 2>&1 || need+=(umoci)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if ((${#need[@]})); then
+  log "installing: ${need[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null 2>&1 || die "dotnet (SDK 10) is not on PATH"
+
+# ---- work folder, results ----
+STAMP=$(date +%Y%m%d-%H%M%S)
+mkdir -p "$ROOT/bench/out"
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/out/results-$STAMP.tsv}
+SUMMARY=${RESULTS%.tsv}.md; SUMMARY=${SUMMARY/results-/summary-}
+WORK=${BENCH_WORKDIR:-$(mktemp -d /var/tmp/bollard-bench.XXXXXX)}
+mkdir -p "$WORK"
+BOLLARD_PID=""; REGISTRY_PID=""
+cleanup() {
+  for pid in $BOLLARD_PID $REGISTRY_PID; do kill "$pid" 2>/dev/null || true; done
+  for pid in $BOLLARD_PID $REGISTRY_PID; do wait "$pid" 2>/dev/null || true; done
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+printf '# scenario\tmetric\tunit\tbetter\tserver\titeration\tvalue\n' >"$RESULTS"
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# ---- build (then run from a private copy, so a concurrent rebuild of src/ cannot swap dlls under us) ----
+log "building Bollard and the benchmark client (Release)"
+dotnet build src/Bollard/Bollard.csproj -c Release -nologo -v q -clp:ErrorsOnly >/dev/null || die "dotnet build src/Bollard"
+dotnet build bench/Bollard.Benchmarks/Bollard.Benchmarks.csproj -c Release -nologo -v q -clp:ErrorsOnly >/dev/null || die "dotnet build bench/Bollard.Benchmarks"
+cp -r src/Bollard/bin/Release/net10.0 "$WORK/bollard-bin"
+cp -r bench/Bollard.Benchmarks/bin/Release/net10.0 "$WORK/bench-bin"
+bench() { dotnet "$WORK/bench-bin/bollard-bench.dll" "$@"; }
+
+# ---- machine ----
+{
+  echo "## Machine"
+  echo
+  echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)')"
+  echo "- nproc: $(nproc); CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); $(grep -qw sha_ni /proc/cpuinfo && echo 'SHA-NI: yes' || echo 'SHA-NI: no')"
+  echo "- memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  dev=$(df --output=source "$WORK" | tail -1)
+  echo "- disk: $dev ($(df --output=fstype "$WORK" | tail -1), $(findmnt -no OPTIONS --target "$WORK" 2>/dev/null | cut -c1-60)); work folder $WORK"
+  echo "- dotnet $(dotnet --version); $(docker-registry --version 2>&1 | head -1); $(skopeo --version); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- sizes: blob ${BLOB_MB} MiB, chunked ${CHUNKED_MB} MiB in ${CHUNK_MB} MiB chunks, image ${LAYERS} x ${LAYER_MB} MiB layers, load ${LOAD_CONNECTIONS} connections x ${LOAD_SECONDS} s, ${REPEAT} runs"
+  echo
+} | tee "$SUMMARY" >&2
+
+dd_mbps() { awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") s = $(i-1); printf "%.1f", $1 / s / 1e6 }'; }
+machine_limits() {
+  local i=$1 f="$WORK/dd.bin"
+  rm -f "$f"; sync
+  record "disk write, O_DIRECT 8 MiB blocks + fsync (dd)" speed MB/s higher machine "$i" "$(dd if=/dev/zero of="$f" bs=8M count=$((DD_MB / 8)) oflag=direct conv=fsync 2>&1 | dd_mbps)"
+  rm -f "$f"; sync
+  record "disk write, buffered 8 MiB blocks + fsync at end (dd)" speed MB/s higher machine "$i" "$(dd if=/dev/zero of="$f" bs=8M count=$((DD_MB / 8)) conv=fsync 2>&1 | dd_mbps)"
+  cat "$f" >/dev/null
+  record "page-cache read, 1 MiB blocks (dd)" speed MB/s higher machine "$i" "$(dd if="$f" of=/dev/null bs=1M 2>&1 | dd_mbps)"
+  local t0; t0=$(now); sha256sum "$f" >/dev/null
+  record "SHA-256, sha256sum of a cached file (coreutils)" speed MB/s higher machine "$i" "$(awk -v s="$(since "$t0")" -v b=$((DD_MB * 1048576)) 'BEGIN { printf "%.1f", b / s / 1e6 }')"
+  rm -f "$f"
+  record "SHA-256, openssl speed -evp sha256, 16 KiB blocks, 1 core" speed MB/s higher machine "$i" \
+    "$(openssl speed -evp sha256 -bytes 16384 -seconds 3 2>/dev/null | awk '/^sha256/ { v = $NF; sub("k", "", v); printf "%.1f", v * 1000 / 1e6 }')"
+  record "SHA-256, .NET IncrementalHash (Bollard's), 1 core" speed MB/s higher machine "$i" "$(kv mbps "$(bench sha256 "$DD_MB")")"
+  record "loopback TCP, one stream (.NET sockets)" speed MB/s higher machine "$i" "$(kv mbps "$(bench loopback "$DD_MB")")"
+}
+
+# ---- servers ----
+BOLLARD_PORT=$(bench free-port)
+REGISTRY_PORT=$(bench free-port)
+while [ "$REGISTRY_PORT" = "$BOLLARD_PORT" ]; do REGISTRY_PORT=$(bench free-port); done
+declare -A URL=([bollard]="http://127.0.0.1:$BOLLARD_PORT" [registry]="http://127.0.0.1:$REGISTRY_PORT")
+declare -A HOST=([bollard]="127.0.0.1:$BOLLARD_PORT" [registry]="127.0.0.1:$REGISTRY_PORT")
+
+start_bollard() { # $1: log level of request lines (Information = default; Warning = off)
+  BOLLARD__Logging__LogLevel__Default=$1 dotnet "$WORK/bollard-bin/bollard.dll" serve \
+    --listen "127.0.0.1:$BOLLARD_PORT" --data "$WORK/bollard-data" >>"$WORK/bollard.log" 2>&1 &
+  BOLLARD_PID=$!
+  bench wait-http "${URL[bollard]}/v2/" 60 || { tail -20 "$WORK/bollard.log" >&2; die "Bollard did not start"; }
+}
+start_registry() { # $1: log level (info = default, with access log; warn = access log off)
+  local access=false; [ "$1" = info ] || access=true
+  cat >"$WORK/registry.yml" <<EOF
+version: 0.1
+log:
+  level: $1
+  formatter: text
+  accesslog:
+    disabled: $access
+storage:
+  filesystem:
+    rootdirectory: $WORK/registry-data
+  cache:
+    blobdescriptor: inmemory
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+EOF
+  docker-registry serve "$WORK/registry.yml" >>"$WORK/registry.log" 2>&1 &
+  REGISTRY_PID=$!
+  bench wait-http "${URL[registry]}/v2/" 60 || { tail -20 "$WORK/registry.log" >&2; die "docker-registry did not start"; }
+}
+stop_servers() {
+  kill "$BOLLARD_PID" "$REGISTRY_PID" 2>/dev/null || true
+  wait "$BOLLARD_PID" 2>/dev/null || true; wait "$REGISTRY_PID" 2>/dev/null || true
+  BOLLARD_PID=""; REGISTRY_PID=""
+}
+vm() { awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+cat >"$WORK/accept.lua" <<'EOF'
+wrk.method = "GET"
+wrk.headers["Accept"] = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json"
+EOF
+
+# ---- scenarios (one server each call) ----
+push_mono() { # server iteration seed [single-post]
+  local out; out=$(bench push-mono "${URL[$1]}" bench/mono "$BLOB_MB" "$3" ${4:-}) || die "$1 push-mono"
+  echo "$out"
+}
+manifest_load() { # server iteration repo label
+  local f="$WORK/wrk-$1-$2-$4.txt"
+  wrk -t"$LOAD_THREADS" -c"$LOAD_CONNECTIONS" -d"${LOAD_SECONDS}s" --latency -s "$WORK/accept.lua" "${URL[$1]}/v2/$3/manifests/v1" >"$f" 2>&1 || die "$1 wrk: $(cat "$f")"
+  local r; r=$(bench parse-wrk "$f") || die "$1 wrk output: $(cat "$f")"
+  [ "$(kv non2xx "$r")" = 0 ] && [ "$(kv socket_errors "$r")" = 0 ] || die "$1 manifest GET had errors: $r"
+  log "  $1 (d) manifest GET $4: $r"
+  echo "$r"
+}
+
+log "machine limits, run 1"
+machine_limits 1
+
+log "starting Bollard on ${HOST[bollard]} and docker-registry on ${HOST[registry]}"
+start_bollard Information
+start_registry info
+
+log "warm-up (JIT, connections, caches; not recorded)"
+bench make-image "$WORK/images/img-0" v1 "$LAYERS" 1 3000 >/dev/null
+umoci stat --image "$WORK/images/img-0:v1" >/dev/null || die "umoci does not accept the generated image layout"
+for s in bollard registry; do
+  w=$(bench push-mono "${URL[$s]}" bench/warm 64 9001) || die "$s warm-up push"
+  bench push-chunked "${URL[$s]}" bench/warm 64 "$CHUNK_MB" 9002 >/dev/null || die "$s warm-up chunked push"
+  bench pull "${URL[$s]}" bench/warm "$(kv digest "$w")" >/dev/null || die "$s warm-up pull"
+  skopeo copy --quiet --dest-tls-verify=false "oci:$WORK/images/img-0:v1" "docker://${HOST[$s]}/bench/img-0:v1" >/dev/null || die "$s warm-up skopeo"
+  wrk -t"$LOAD_THREADS" -c"$LOAD_CONNECTIONS" -d3s -s "$WORK/accept.lua" "${URL[$s]}/v2/bench/img-0/manifests/v1" >/dev/null
+done
+
+for ((i = 1; i <= REPEAT; i++)); do
+  if ((i % 2)); then order=(bollard registry); else order=(registry bollard); fi
+  log "run $i of $REPEAT (order: ${order[*]}; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  ((i == 1)) || machine_limits "$i"
+  declare -A DIGEST=()
+  for s in "${order[@]}"; do
+    sync
+    out=$(push_mono "$s" "$i" $((1000 + i)))
+    DIGEST[$s]=$(kv digest "$out")
+    log "  $s (a) monolithic push ${BLOB_MB} MiB: $out"
+    record "(a) monolithic push ${BLOB_MB} MiB (POST + PUT)" throughput MB/s higher "$s" "$i" "$(kv mbps "$out")"
+  done
+  sync
+  out=$(push_mono bollard "$i" $((5000 + i)) single-post)
+  log "  bollard (a') single-POST push ${BLOB_MB} MiB: $out"
+  record "(a') monolithic push ${BLOB_MB} MiB (one POST ?digest=)" throughput MB/s higher bollard "$i" "$(kv mbps "$out")"
+  for s in "${order[@]}"; do
+    sync
+    out=$(bench push-chunked "${URL[$s]}" bench/chunked "$CHUNKED_MB" "$CHUNK_MB" $((2000 + i))) || die "$s push-chunked"
+    log "  $s (b) chunked push ${CHUNKED_MB} MiB: $out"
+    record "(b) chunked push ${CHUNKED_MB} MiB in ${CHUNK_MB} MiB PATCHes" throughput MB/s higher "$s" "$i" "$(kv mbps "$out")"
+  done
+  for s in "${order[@]}"; do
+    out=$(bench pull "${URL[$s]}" bench/mono "${DIGEST[$s]}") || die "$s pull"
+    log "  $s (c) pull ${BLOB_MB} MiB: $out"
+    record "(c) pull ${BLOB_MB} MiB blob (page cache)" throughput MB/s higher "$s" "$i" "$(kv mbps "$out")"
+  done
+  img="$WORK/images/img-$i"
+  bench make-image "$img" v1 "$LAYERS" "$LAYER_MB" $((3000 + i)) >/dev/null
+  for s in "${order[@]}"; do
+    sync
+    t0=$(now)
+    skopeo copy --quiet --dest-tls-verify=false "oci:$img:v1" "docker://${HOST[$s]}/bench/img-$i:v1" >/dev/null || die "$s skopeo copy in"
+    tin=$(since "$t0")
+    rm -rf "$WORK/pull-$s"
+    t0=$(now)
+    skopeo copy --quiet --src-tls-verify=false "docker://${HOST[$s]}/bench/img-$i:v1" "oci:$WORK/pull-$s:v1" >/dev/null || die "$s skopeo copy out"
+    tout=$(since "$t0")
+    rm -rf "$WORK/pull-$s"
+    log "  $s (e) skopeo copy ${LAYERS} layers: in ${tin}s, out ${tout}s"
+    record "(e) skopeo copy in (push), ${LAYERS} x ${LAYER_MB} MiB layers" time s lower "$s" "$i" "$tin"
+    record "(e) skopeo copy out (pull), ${LAYERS} x ${LAYER_MB} MiB layers" time s lower "$s" "$i" "$tout"
+  done
+  rm -rf "$img"
+  for s in "${order[@]}"; do
+    r=$(manifest_load "$s" "$i" "bench/img-$i" logged)
+    record "(d) manifest GET by tag, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s" requests/s req/s higher "$s" "$i" "$(kv rps "$r")"
+    record "(d) manifest GET by tag, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s" "p99 latency" ms lower "$s" "$i" "$(kv p99ms "$r")"
+    record "(d) manifest GET by tag, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s" "p50 latency" ms lower "$s" "$i" "$(kv p50ms "$r")"
+  done
+done
+
+for s in bollard registry; do
+  pid=BOLLARD_PID; [ "$s" = registry ] && pid=REGISTRY_PID
+  record "(f) peak RSS over the run (VmHWM)" "peak RSS" MiB lower "$s" 1 "$(vm "${!pid}" VmHWM)"
+  record "(f) RSS at the end of the run (VmRSS)" RSS MiB lower "$s" 1 "$(vm "${!pid}" VmRSS)"
+done
+
+if [ "$QUIET_LOAD" = 1 ]; then
+  log "(d') manifest GET again with request logging off in both servers (restart)"
+  stop_servers
+  start_bollard Warning
+  start_registry warn
+  for s in bollard registry; do wrk -t"$LOAD_THREADS" -c"$LOAD_CONNECTIONS" -d3s -s "$WORK/accept.lua" "${URL[$s]}/v2/bench/img-1/manifests/v1" >/dev/null; done
+  for ((i = 1; i <= REPEAT; i++)); do
+    if ((i % 2)); then order=(bollard registry); else order=(registry bollard); fi
+    for s in "${order[@]}"; do
+      r=$(manifest_load "$s" "$i" bench/img-1 quiet)
+      record "(d') manifest GET, request logging off, ${LOAD_CONNECTIONS} connections" requests/s req/s higher "$s" "$i" "$(kv rps "$r")"
+      record "(d') manifest GET, request logging off, ${LOAD_CONNECTIONS} connections" "p99 latency" ms lower "$s" "$i" "$(kv p99ms "$r")"
+    done
+  done
+fi
+stop_servers
+
+{
+  echo "- load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "## Results (medians of $REPEAT runs)"
+  echo
+  bench summarize "$RESULTS"
+} | tee -a "$SUMMARY"
+log "raw results: $RESULTS"
+log "summary:     $SUMMARY"
