@@ -38,5 +38,14 @@ public sealed class SqliteAccessStore(SqliteDatabase db) : IAccessStore
             isPublic ? "INSERT INTO public_namespaces(pattern) VALUES (@pattern) ON CONFLICT DO NOTHING" : "DELETE FROM public_namespaces WHERE pattern = @pattern",
             new { pattern }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 
-    private sealed record BindingRow(long Id, long Kind, long PrincipalId, string PrincipalName, long Role, string Pattern, long CreatedAt);
+    private sealed class BindingRow
+    {
+        public long Id { get; set; }
+        public long Kind { get; set; }
+        public long PrincipalId { get; set; }
+        public string PrincipalName { get; set; } = "";
+        public long Role { get; set; }
+        public string Pattern { get; set; } = "";
+        public long CreatedAt { get; set; }
+    }
 }

@@ -42,5 +42,16 @@ public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
         }).ToList();
     }
 
-    private sealed record AuditRow(long Id, long Time, string Principal, string ClientAddress, string Action, string? Repository, string? Reference, string Outcome, string? Detail);
+    private sealed class AuditRow
+    {
+        public long Id { get; set; }
+        public long Time { get; set; }
+        public string Principal { get; set; } = "";
+        public string ClientAddress { get; set; } = "";
+        public string Action { get; set; } = "";
+        public string? Repository { get; set; }
+        public string? Reference { get; set; }
+        public string Outcome { get; set; } = "";
+        public string? Detail { get; set; }
+    }
 }

@@ -98,20 +98,46 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
 
     internal static DateTimeOffset? Time(long? ms) => ms is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms.Value);
 
-    private sealed record UserRow(long Id, string Name, string PasswordHash, bool IsAdmin, long CreatedAt)
+    // Row classes with setters, not records: Dapper then converts SQLite's Int64/expression columns by name.
+    private sealed class UserRow
     {
-        public UserRecord ToRecord() => new(Id, Name, PasswordHash, IsAdmin, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
+        public long Id { get; set; }
+        public string Name { get; set; } = "";
+        public string PasswordHash { get; set; } = "";
+        public long IsAdmin { get; set; }
+        public long CreatedAt { get; set; }
+        public UserRecord ToRecord() => new(Id, Name, PasswordHash, IsAdmin != 0, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
     }
 
-    private sealed record RobotRow(long Id, string Name, string SecretHash, string Description, long? ExpiresAt, string CreatedBy, long CreatedAt)
+    private sealed class RobotRow
     {
+        public long Id { get; set; }
+        public string Name { get; set; } = "";
+        public string SecretHash { get; set; } = "";
+        public string Description { get; set; } = "";
+        public long? ExpiresAt { get; set; }
+        public string CreatedBy { get; set; } = "";
+        public long CreatedAt { get; set; }
         public RobotRecord ToRecord() => new(Id, Name, SecretHash, Description, Time(ExpiresAt), CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
     }
 
-    private sealed record TokenRow(long Id, long UserId, string Name, string Hash, long? ExpiresAt, long CreatedAt)
+    private sealed class TokenRow
     {
+        public long Id { get; set; }
+        public long UserId { get; set; }
+        public string Name { get; set; } = "";
+        public string Hash { get; set; } = "";
+        public long? ExpiresAt { get; set; }
+        public long CreatedAt { get; set; }
         public AccessTokenRecord ToRecord() => new(Id, UserId, Name, Hash, Time(ExpiresAt), DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
     }
 
-    private sealed record RefreshRow(string Hash, long Kind, long PrincipalId, string Audience, long ExpiresAt);
+    private sealed class RefreshRow
+    {
+        public string Hash { get; set; } = "";
+        public long Kind { get; set; }
+        public long PrincipalId { get; set; }
+        public string Audience { get; set; } = "";
+        public long ExpiresAt { get; set; }
+    }
 }

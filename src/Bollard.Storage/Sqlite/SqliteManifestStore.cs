@@ -102,12 +102,26 @@ public sealed class SqliteManifestStore(SqliteDatabase db, TimeProvider time) : 
         return rows.Select(r => new ReferrerRecord(Digest.Parse(r.Digest), r.MediaType, r.Size, r.ArtifactType, r.Annotations)).ToList();
     }
 
-    private sealed record ManifestRow(string Digest, string MediaType, byte[] Content, string? ArtifactType, string? Subject, string? Annotations, long CreatedAt)
+    private sealed class ManifestRow
     {
+        public string Digest { get; set; } = "";
+        public string MediaType { get; set; } = "";
+        public byte[] Content { get; set; } = [];
+        public string? ArtifactType { get; set; }
+        public string? Subject { get; set; }
+        public string? Annotations { get; set; }
+        public long CreatedAt { get; set; }
         public ManifestRecord ToRecord() => new(
             Core.Oci.Digest.Parse(Digest), MediaType, Content, ArtifactType,
             Subject is null ? null : Core.Oci.Digest.Parse(Subject), Annotations, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
     }
 
-    private sealed record ReferrerRow(string Digest, string MediaType, long Size, string? ArtifactType, string? Annotations);
+    private sealed class ReferrerRow
+    {
+        public string Digest { get; set; } = "";
+        public string MediaType { get; set; } = "";
+        public long Size { get; set; }
+        public string? ArtifactType { get; set; }
+        public string? Annotations { get; set; }
+    }
 }

@@ -21,5 +21,11 @@ public sealed class SqliteSigningKeyStore(SqliteDatabase db) : ISigningKeyStore
             "UPDATE signing_keys SET retired_at = @now WHERE key_id <> @keepKeyId AND retired_at IS NULL",
             new { keepKeyId, now = now.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
 
-    private sealed record KeyRow(string KeyId, byte[] PrivateKey, long CreatedAt, long? RetiredAt);
+    private sealed class KeyRow
+    {
+        public string KeyId { get; set; } = "";
+        public byte[] PrivateKey { get; set; } = [];
+        public long CreatedAt { get; set; }
+        public long? RetiredAt { get; set; }
+    }
 }

@@ -30,8 +30,13 @@ public sealed class SqliteUploadStore(SqliteDatabase db) : IUploadStore
             "SELECT id, repository, owner, created_at AS CreatedAt, updated_at AS UpdatedAt FROM uploads ORDER BY id")).ConfigureAwait(false))
         .Select(r => r.ToRecord()).ToList();
 
-    private sealed record UploadRow(string Id, string Repository, string Owner, long CreatedAt, long UpdatedAt)
+    private sealed class UploadRow
     {
+        public string Id { get; set; } = "";
+        public string Repository { get; set; } = "";
+        public string Owner { get; set; } = "";
+        public long CreatedAt { get; set; }
+        public long UpdatedAt { get; set; }
         public UploadRecord ToRecord() => new(Id, RepositoryName.Parse(Repository),
             DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt)) { Owner = Owner };
     }
