@@ -1,4 +1,7 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.HttpOverrides;
 using Bollard.Server.Hosting;
 using Bollard.Storage;
 using Bollard.Storage.FileSystem;
@@ -44,8 +47,14 @@ public static partial class BollardApplication
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null; // blobs are unbounded; manifests are bounded by the handler
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
-            kestrel.Listen(ParseEndpoint(settings.Listen));
+            var endpoint = ParseEndpoint(settings.Listen);
+            var certificate = LoadCertificate(settings);
+            kestrel.Listen(endpoint, listen =>
+            {
+                if (certificate is not null) listen.UseHttps(certificate);
+            });
         });
+        ConfigureForwardedHeaders(builder.Services, settings);
 
         switch (settings.BlobType.ToLowerInvariant())
         {
@@ -67,6 +76,8 @@ public static partial class BollardApplication
         builder.Services.AddBollardRegistry(builder.Configuration);
 
         var app = builder.Build();
+        // First in the pipeline, so that logging, the audit log and login throttling see the real client.
+        if (settings.TrustedProxies.Count > 0) app.UseForwardedHeaders();
         // Open the database now: migrations run and a bad path fails at startup, not on the first request.
         app.Services.GetRequiredService<SqliteDatabase>();
         app.MapBollardRegistry();
@@ -104,7 +115,57 @@ public static partial class BollardApplication
             BlobPath = Path.GetFullPath(c["Storage:Blobs:Path"] ?? dataDir),
             MetadataType = c["Storage:Metadata:Type"] ?? "sqlite",
             MetadataPath = Path.GetFullPath(c["Storage:Metadata:Path"] ?? Path.Combine(dataDir, "bollard.db")),
+            TlsCertificate = c["Server:TlsCertificate"] is { Length: > 0 } cert ? Path.GetFullPath(cert) : null,
+            TlsKey = c["Server:TlsKey"] is { Length: > 0 } key ? Path.GetFullPath(key) : null,
+            TrustedProxies = ReadList(c.GetSection("Server:TrustedProxies")),
         };
+    }
+
+    /// <summary>A list setting given as a YAML sequence, or as one comma-separated string (flags, environment).</summary>
+    private static List<string> ReadList(IConfigurationSection section)
+    {
+        var items = section.GetChildren().Select(x => x.Value).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).ToList();
+        if (items.Count == 0 && section.Value is { Length: > 0 } single)
+            items.AddRange(single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return items;
+    }
+
+    /// <summary>Both PEM files or neither: half a TLS setup is a configuration error, not plain HTTP.</summary>
+    private static X509Certificate2? LoadCertificate(ServeSettings settings)
+    {
+        if (settings.TlsCertificate is null && settings.TlsKey is null) return null;
+        if (settings.TlsCertificate is null || settings.TlsKey is null)
+            throw new InvalidOperationException("TLS needs both --tls-cert and --tls-key (Server:TlsCertificate and Server:TlsKey)");
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(settings.TlsCertificate, settings.TlsKey);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or ArgumentException)
+        {
+            throw new InvalidOperationException($"cannot load the TLS certificate '{settings.TlsCertificate}' with key '{settings.TlsKey}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// X-Forwarded-For/-Proto/-Host are honoured only from the configured proxies (addresses or CIDR networks);
+    /// the framework's default of trusting loopback is cleared, so nothing is trusted unless configured.
+    /// </summary>
+    private static void ConfigureForwardedHeaders(IServiceCollection services, ServeSettings settings)
+    {
+        if (settings.TrustedProxies.Count == 0) return;
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            o.ForwardLimit = settings.TrustedProxies.Count;
+            foreach (var entry in settings.TrustedProxies)
+            {
+                if (entry.Contains('/') && System.Net.IPNetwork.TryParse(entry, out var network)) o.KnownIPNetworks.Add(network);
+                else if (IPAddress.TryParse(entry, out var address)) o.KnownProxies.Add(address);
+                else throw new InvalidOperationException($"Server:TrustedProxies entry '{entry}' is neither an IP address nor a CIDR network");
+            }
+        });
     }
 
     /// <summary>Parses <c>HOST:PORT</c>, <c>[v6]:PORT</c> or <c>:PORT</c> (all interfaces).</summary>

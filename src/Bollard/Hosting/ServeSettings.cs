@@ -9,4 +9,7 @@ public sealed record ServeSettings
     public string? BlobPath { get; init; }
     public string MetadataType { get; init; } = "sqlite";
     public string? MetadataPath { get; init; }
+    public string? TlsCertificate { get; init; }
+    public string? TlsKey { get; init; }
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
 }
