@@ -11,7 +11,7 @@ namespace Bollard.Core.Auth;
 /// user costs the same PBKDF2 work as a known one. Verified password logins are remembered for a minute
 /// (keyed by a salted hash of the credentials), so Basic auth on every request does not cost 600,000 rounds.
 /// </summary>
-public sealed class Authenticator(IIdentityStore identities, LoginThrottle throttle, AuditRecorder audit, TimeProvider time)
+public sealed class Authenticator(IIdentityStore identities, LoginThrottle throttle, AuditRecorder audit, AuthOptions options, TimeProvider time)
 {
     public const string RobotPrefix = "robot$";
     public const string AccessTokenPrefix = "bpat_";
@@ -22,6 +22,8 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
     private readonly ConcurrentDictionary<string, (Principal Principal, DateTimeOffset Until, long Generation)> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (Principal? Principal, DateTimeOffset Until, long Generation)> _subjects = new(StringComparer.Ordinal);
     private long _generation;
+    // Checked against for unknown users, with the configured work factor, so both paths cost the same.
+    private readonly Lazy<string> _dummyHash = new(() => PasswordHasher.Hash("no such user: timing equalization", options.PasswordIterations));
 
     /// <exception cref="AuthException">Wrong credentials (401) or throttled (429).</exception>
     public async Task<Principal> AuthenticateAsync(string username, string secret, string clientAddress, CancellationToken ct)
@@ -109,7 +111,7 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
         }
         if (user is null)
         {
-            PasswordHasher.VerifyDummy(secret); // same work as a real check: timing must not reveal which users exist
+            _ = PasswordHasher.Verify(secret, _dummyHash.Value); // same work as a real check: timing must not reveal which users exist
             return null;
         }
         return PasswordHasher.Verify(secret, user.PasswordHash) ? new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin) : null;

@@ -24,6 +24,10 @@ public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access,
 public sealed class TokenService(ISigningKeyStore store, AuthOptions options, TimeProvider time)
 {
     private const int MaxTokenLength = 16 * 1024;
+    private const int MaxCachedTokens = 10_000;
+    // Clients reuse one token for many requests: remembering verified tokens (until they expire) spares an
+    // ECDSA verification per request, which would otherwise dominate the cost of a manifest GET.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ValidatedToken> _verified = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadLock = new(1, 1);
     private volatile KeySet? _keys;
     private DateTimeOffset _lastReload;
@@ -62,6 +66,12 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
     public async Task<(ValidatedToken? Token, string? Problem)> ValidateAsync(string token, CancellationToken ct)
     {
         if (token.Length > MaxTokenLength) return (null, "token too long");
+        if (_verified.TryGetValue(token, out var known))
+        {
+            if (time.GetUtcNow().ToUnixTimeSeconds() <= known.ExpiresAt.ToUnixTimeSeconds() + (long)options.ClockSkew.TotalSeconds) return (known, null);
+            _verified.TryRemove(token, out _);
+            return (null, "expired");
+        }
         var parts = token.Split('.');
         if (parts.Length != 3) return (null, "not a JWS compact serialization");
         JsonObject header, claims;
@@ -103,7 +113,11 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
                 string scopeText = $"{type}:{name}:{string.Join(',', actions.Select(a => a?.GetValue<string>() ?? ""))}";
                 if (Scope.TryParse(scopeText, out var scope)) access.Add(scope);
             }
-        return (new ValidatedToken(subject, access, Str(claims, "jti") ?? "", DateTimeOffset.FromUnixTimeSeconds(exp)), null);
+        var result = new ValidatedToken(subject, access, Str(claims, "jti") ?? "", DateTimeOffset.FromUnixTimeSeconds(exp));
+        // Only fully valid tokens are remembered (nbf already passed), so a cache hit needs only the expiry check.
+        if (_verified.Count >= MaxCachedTokens) _verified.Clear();
+        _verified[token] = result;
+        return (result, null);
     }
 
     /// <summary>Makes a new key the signing key; tokens signed by the old ones stay valid until they expire.</summary>
