@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Bollard.Hosting;
+using Bollard.Cli;
 
 var listen = new Option<string?>("--listen") { Description = "Address and port to listen on (default 127.0.0.1:5000)" };
 var data = new Option<string?>("--data") { Description = "Folder for metadata and blobs (default ./bollard-data)" };
@@ -38,4 +39,8 @@ serve.SetAction(async (parse, ct) =>
 
 var root = new RootCommand("Bollard: a container registry that is also your supply-chain security gate");
 root.Subcommands.Add(serve);
-return await root.Parse(args).InvokeAsync();
+BollardCli.AddTo(root);
+var parsed = root.Parse(args);
+// The management commands report usage errors as one line with exit code 2; serve keeps the default behaviour.
+if (parsed.Errors.Count > 0 && BollardCli.Owns(parsed)) return BollardCli.ReportUsageErrors(parsed);
+return await parsed.InvokeAsync();

@@ -154,7 +154,11 @@ public static class ManagementApi
         string client = http.Connection.RemoteIpAddress?.ToString() ?? "";
         if (!gate.Enabled) return RegistryCaller.Open(client);
         if (BasicCredentials.TryRead(http.Request, out var user, out var password))
-            return new RegistryCaller(await gate.AuthenticateAsync(user, password, client, http), null, client);
+        {
+            var caller = new RegistryCaller(await gate.AuthenticateAsync(user, password, client, http), null, client);
+            http.Items[typeof(RegistryCaller)] = caller; // for the audit record of a refusal (HandleErrorsAsync)
+            return caller;
+        }
         if (http.Request.Headers.Authorization.Count > 0)
             throw new ManagementException(ManagementError.Unauthorized, "the management API takes Basic credentials (password, personal access token or robot secret)");
         return new RegistryCaller(Principal.Anonymous, null, client);
@@ -171,7 +175,15 @@ public static class ManagementApi
         catch (ManagementException e)
         {
             if (e.Error == ManagementError.Unauthorized) http.Response.Headers.WWWAuthenticate = "Basic realm=\"bollard\"";
-            return Results.Json(new ApiErrorBody(new ApiError(e.Error.ToString().ToUpperInvariant(), e.Message)), ManagementJson.Default.ApiErrorBody, statusCode: (int)e.Error);
+            // Refused management calls (self-promotion, other principals' objects, public namespaces) are exactly
+            // what an audit must show; they were not recorded at all, only the successful changes were.
+            if (e.Error is ManagementError.Forbidden or ManagementError.Unauthorized && http.RequestServices.GetService(typeof(AuditRecorder)) is AuditRecorder audit)
+            {
+                var caller = http.Items.TryGetValue(typeof(RegistryCaller), out var c) ? c as RegistryCaller : null;
+                audit.Record(caller?.Principal.Name ?? "", http.Connection.RemoteIpAddress?.ToString() ?? "", "access.denied", "denied",
+                    reference: http.Request.Path.Value, detail: $"{http.Request.Method}: {e.Message}");
+            }
+            return Results.Json(new ApiErrorBody(new ApiError(Code(e.Error), e.Message)), ManagementJson.Default.ApiErrorBody, statusCode: (int)e.Error);
         }
         catch (RegistryAuthException e)
         {
@@ -180,6 +192,16 @@ public static class ManagementApi
             return Results.Json(new ApiErrorBody(new ApiError(e.Code, e.Message)), ManagementJson.Default.ApiErrorBody, statusCode: e.Status);
         }
     }
+
+    private static string Code(ManagementError error) => error switch
+    {
+        ManagementError.BadRequest => "BAD_REQUEST",
+        ManagementError.Unauthorized => "UNAUTHORIZED",
+        ManagementError.Forbidden => "FORBIDDEN",
+        ManagementError.NotFound => "NOT_FOUND",
+        ManagementError.Conflict => "CONFLICT",
+        _ => "ERROR",
+    };
 
     private static BindingView View(RoleBindingRecord b) =>
         new(b.Id, b.PrincipalName, b.Kind.ToString().ToLowerInvariant(), b.Role.Name(), b.Pattern, b.CreatedAt);
