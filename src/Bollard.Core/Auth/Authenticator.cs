@@ -38,7 +38,7 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
         if (_verified.TryGetValue(cacheKey, out var hit) && hit.Until > time.GetUtcNow() && hit.Generation == generation)
             return hit.Principal;
 
-        var principal = await VerifyAsync(username, secret, ct).ConfigureAwait(false);
+        var (principal, credentialExpires) = await VerifyAsync(username, secret, ct).ConfigureAwait(false);
         if (principal is null)
         {
             throttle.RecordFailure(username, clientAddress);
@@ -47,7 +47,9 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
         }
         throttle.RecordSuccess(username);
         audit.Record(principal.Name, clientAddress, "login", "success");
-        _verified[cacheKey] = (principal, time.GetUtcNow() + CacheLifetime, generation);
+        // Never remember a robot secret or access token past its own expiry (else it would log in for up to a minute more).
+        var until = time.GetUtcNow() + CacheLifetime;
+        _verified[cacheKey] = (principal, credentialExpires is { } e && e < until ? e : until, generation);
         return principal;
     }
 
@@ -92,29 +94,30 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
         return record is null || record.ExpiresAt <= time.GetUtcNow();
     }
 
-    private async Task<Principal?> VerifyAsync(string username, string secret, CancellationToken ct)
+    /// <returns>The principal (null when the credentials are wrong) and when the credential itself expires.</returns>
+    private async Task<(Principal? Principal, DateTimeOffset? Expires)> VerifyAsync(string username, string secret, CancellationToken ct)
     {
         if (username.StartsWith(RobotPrefix, StringComparison.Ordinal))
         {
             var robot = await identities.GetRobotAsync(username, ct).ConfigureAwait(false);
-            if (robot is null || !Secrets.Matches(secret, robot.SecretHash)) return null;
-            if (robot.ExpiresAt is { } expires && expires <= time.GetUtcNow()) return null;
-            return new Principal(PrincipalKind.Robot, robot.Id, robot.Name, false);
+            if (robot is null || !Secrets.Matches(secret, robot.SecretHash)) return (null, null);
+            if (robot.ExpiresAt is { } expires && expires <= time.GetUtcNow()) return (null, null);
+            return (new Principal(PrincipalKind.Robot, robot.Id, robot.Name, false), robot.ExpiresAt);
         }
         var user = await identities.GetUserAsync(username, ct).ConfigureAwait(false);
         if (secret.StartsWith(AccessTokenPrefix, StringComparison.Ordinal))
         {
             var token = await identities.FindAccessTokenAsync(Secrets.HashOf(secret), ct).ConfigureAwait(false);
-            if (user is null || token is null || token.UserId != user.Id) return null;
-            if (token.ExpiresAt is { } expires && expires <= time.GetUtcNow()) return null;
-            return new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin);
+            if (user is null || token is null || token.UserId != user.Id) return (null, null);
+            if (token.ExpiresAt is { } expires && expires <= time.GetUtcNow()) return (null, null);
+            return (new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin), token.ExpiresAt);
         }
         if (user is null)
         {
             _ = PasswordHasher.Verify(secret, _dummyHash.Value); // same work as a real check: timing must not reveal which users exist
-            return null;
+            return (null, null);
         }
-        return PasswordHasher.Verify(secret, user.PasswordHash) ? new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin) : null;
+        return (PasswordHasher.Verify(secret, user.PasswordHash) ? new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin) : null, null);
     }
 
     private string CacheKey(string username, string secret)

@@ -47,17 +47,23 @@ public sealed class NamespacePattern : IEquatable<NamespacePattern>
     public static NamespacePattern Parse(string value) =>
         TryParse(value, out var p, out var problem) ? p : throw new FormatException(problem);
 
-    public bool Matches(string repository) => Match(_components, 0, repository.Split('/'), 0);
+    // Remembers which ('**' position, name position) pairs already failed: without it, several '**' against a long
+    // (client-chosen) name backtrack exponentially; with it the work is bounded by pattern x name x name.
+    // Made at the first '**' (only a '**' frame makes more than one call), so literal patterns allocate nothing.
+    public bool Matches(string repository) => Match(_components, 0, repository.Split('/'), 0, null);
 
-    private static bool Match(string[] pattern, int pi, string[] name, int ni)
+    private static bool Match(string[] pattern, int pi, string[] name, int ni, HashSet<(int, int)>? failed)
     {
         while (pi < pattern.Length)
         {
             string p = pattern[pi];
             if (p == "**")
             {
+                failed ??= [];
+                if (failed.Contains((pi, ni))) return false;
                 for (int skip = ni; skip <= name.Length; skip++)
-                    if (Match(pattern, pi + 1, name, skip)) return true;
+                    if (Match(pattern, pi + 1, name, skip, failed)) return true;
+                failed.Add((pi, ni));
                 return false;
             }
             if (ni >= name.Length || !MatchComponent(p, name[ni])) return false;

@@ -36,6 +36,8 @@ public static class PasswordHasher
             expected = Convert.FromBase64String(parts[3]);
         }
         catch (FormatException) { return false; }
+        // An empty stored hash would match every password (PBKDF2 of length 0 equals it); only the 32 bytes Hash makes count.
+        if (expected.Length != 32) return false;
         byte[] actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
         return CryptographicOperations.FixedTimeEquals(actual, expected);
     }

@@ -20,8 +20,14 @@ public static class Roles
         _ => RepositoryAccess.None,
     };
 
-    public static bool TryParse(string? value, out Role role) =>
-        Enum.TryParse(value, ignoreCase: true, out role) && Enum.IsDefined(role) && !int.TryParse(value, out _);
+    public static bool TryParse(string? value, out Role role)
+    {
+        // Exact names only: Enum.TryParse also takes " reader " and flag lists ("developer,maintainer" = 1|2 = Admin).
+        foreach (var r in Enum.GetValues<Role>())
+            if (string.Equals(r.Name(), value, StringComparison.OrdinalIgnoreCase)) { role = r; return true; }
+        role = default;
+        return false;
+    }
 
     public static string Name(this Role role) => role.ToString().ToLowerInvariant();
 }

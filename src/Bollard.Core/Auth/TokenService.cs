@@ -24,6 +24,7 @@ public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access,
 public sealed class TokenService(ISigningKeyStore store, AuthOptions options, TimeProvider time)
 {
     private const int MaxTokenLength = 16 * 1024;
+    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
     private const int MaxCachedTokens = 10_000;
     // Clients reuse one token for many requests: remembering verified tokens (until they expire) spares an
     // ECDSA verification per request, which would otherwise dominate the cost of a manifest GET.
@@ -78,8 +79,10 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
         byte[] signature;
         try
         {
-            header = JsonNode.Parse(FromB64(parts[0])) as JsonObject ?? throw new FormatException();
-            claims = JsonNode.Parse(FromB64(parts[1])) as JsonObject ?? throw new FormatException();
+            // Duplicate members are refused (RFC 7515 4): {"alg":"ES256","alg":"none"} must not be ambiguous, and
+            // JsonObject would otherwise throw ArgumentException (a 500) on first access.
+            header = JsonNode.Parse(FromB64(parts[0]), documentOptions: StrictJson) as JsonObject ?? throw new FormatException();
+            claims = JsonNode.Parse(FromB64(parts[1]), documentOptions: StrictJson) as JsonObject ?? throw new FormatException();
             signature = FromB64(parts[2]);
         }
         catch (Exception e) when (e is FormatException or JsonException) { return (null, "malformed token"); }
@@ -110,7 +113,8 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
                 if (item is not JsonObject entry || entry["actions"] is not JsonArray actions) return (null, "malformed access claim");
                 string type = Str(entry, "type") ?? "";
                 string name = Str(entry, "name") ?? "";
-                string scopeText = $"{type}:{name}:{string.Join(',', actions.Select(a => a?.GetValue<string>() ?? ""))}";
+                // A non-string action (number, array, object) is "" and so fails the scope parse, instead of throwing.
+                string scopeText = $"{type}:{name}:{string.Join(',', actions.Select(a => a is JsonValue v && v.TryGetValue<string>(out var s) ? s : ""))}";
                 if (Scope.TryParse(scopeText, out var scope)) access.Add(scope);
             }
         var result = new ValidatedToken(subject, access, Str(claims, "jti") ?? "", DateTimeOffset.FromUnixTimeSeconds(exp));
@@ -147,7 +151,13 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
     private async Task<ECDsa?> FindKeyAsync(string kid, CancellationToken ct)
     {
         var keys = await KeysAsync(ct).ConfigureAwait(false);
-        if (keys.Verifiers.TryGetValue(kid, out var key)) return key;
+        if (keys.Verifiers.TryGetValue(kid, out var key))
+        {
+            // The cached set is only reloaded for unknown kids: a key retired longer ago than any token can live
+            // must stop validating now (as LoadAsync would drop it), not whenever the next reload happens.
+            if (keys.Retired.TryGetValue(kid, out var retiredAt) && retiredAt < time.GetUtcNow() - options.TokenLifetime - options.ClockSkew) return null;
+            return key;
+        }
         // Another node may have rotated: reload, but at most every few seconds so garbage kids cannot hammer the store.
         if (time.GetUtcNow() - _lastReload < TimeSpan.FromSeconds(5)) return null;
         await _loadLock.WaitAsync(ct).ConfigureAwait(false);
@@ -180,6 +190,7 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
         _lastReload = time.GetUtcNow();
         var records = await store.ListAsync(ct).ConfigureAwait(false);
         var verifiers = new Dictionary<string, ECDsa>(StringComparer.Ordinal);
+        var retiredKeys = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         ActiveKey? active = null;
         var horizon = time.GetUtcNow() - options.TokenLifetime - options.ClockSkew;
         foreach (var r in records)
@@ -188,9 +199,10 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
             var key = ECDsa.Create();
             key.ImportPkcs8PrivateKey(r.PrivateKeyPkcs8, out _);
             verifiers[r.KeyId] = key;
+            if (r.RetiredAt is { } retiredAt) retiredKeys[r.KeyId] = retiredAt;
             if (r.RetiredAt is null && active is null) active = new ActiveKey(r.KeyId, key);
         }
-        return new KeySet(active, verifiers);
+        return new KeySet(active, verifiers, retiredKeys);
     }
 
     private SigningKeyRecord NewKey()
@@ -218,7 +230,7 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
 
     private sealed record ActiveKey(string KeyId, ECDsa Key);
 
-    private sealed record KeySet(ActiveKey? ActiveOrNull, Dictionary<string, ECDsa> Verifiers)
+    private sealed record KeySet(ActiveKey? ActiveOrNull, Dictionary<string, ECDsa> Verifiers, Dictionary<string, DateTimeOffset> Retired)
     {
         public ActiveKey Active => ActiveOrNull ?? throw new InvalidOperationException("no active token signing key");
     }
