@@ -69,12 +69,12 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
         {
             var robot = await identities.GetRobotAsync(subject, ct).ConfigureAwait(false);
             if (robot is not null && (robot.ExpiresAt is null || robot.ExpiresAt > now))
-                principal = new Principal(PrincipalKind.Robot, robot.Id, robot.Name, false);
+                principal = new Principal(PrincipalKind.Robot, robot.Id, robot.Name, false) { CreatedAt = robot.CreatedAt };
         }
         else
         {
             var user = await identities.GetUserAsync(subject, ct).ConfigureAwait(false);
-            if (user is not null) principal = new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin);
+            if (user is not null) principal = new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin) { CreatedAt = user.CreatedAt };
         }
         _subjects[subject] = (principal, now + SubjectCacheLifetime, generation);
         return principal;

@@ -11,7 +11,10 @@ namespace Bollard.Core.Auth;
 public sealed record IssuedToken(string Token, DateTimeOffset IssuedAt, TimeSpan ExpiresIn);
 
 /// <summary>What a valid bearer token says: who, and which scopes it grants.</summary>
-public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access, string Jti, DateTimeOffset ExpiresAt);
+public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access, string Jti, DateTimeOffset ExpiresAt)
+{
+    public DateTimeOffset IssuedAt { get; init; }
+}
 
 /// <summary>
 /// Issues and validates the registry's bearer tokens: JWTs (spec-auth-jwt.md) signed with ES256 by a P-256 key
@@ -104,7 +107,11 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
         long skew = (long)options.ClockSkew.TotalSeconds;
         if (Num(claims, "exp") is not { } exp || now.ToUnixTimeSeconds() > exp + skew) return (null, "expired");
         if (Num(claims, "nbf") is { } nbf && now.ToUnixTimeSeconds() < nbf - skew) return (null, "not yet valid");
-        if (Num(claims, "iat") is { } iat && now.ToUnixTimeSeconds() < iat - skew) return (null, "issued in the future");
+        if (Num(claims, "iat") is not { } iat) return (null, "iat missing");
+        if (now.ToUnixTimeSeconds() < iat - skew) return (null, "issued in the future");
+        // Bollard never issues longer-lived tokens: a far-future exp can only come from a leaked key or a forgery,
+        // and must not outlive a rotation in the verified-token cache either.
+        if (exp - iat > (long)options.TokenLifetime.TotalSeconds + skew) return (null, "lifetime longer than this server issues");
         string subject = Str(claims, "sub") ?? "";
         var access = new List<Scope>();
         if (claims["access"] is JsonArray array)
@@ -117,7 +124,7 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
                 string scopeText = $"{type}:{name}:{string.Join(',', actions.Select(a => a is JsonValue v && v.TryGetValue<string>(out var s) ? s : ""))}";
                 if (Scope.TryParse(scopeText, out var scope)) access.Add(scope);
             }
-        var result = new ValidatedToken(subject, access, Str(claims, "jti") ?? "", DateTimeOffset.FromUnixTimeSeconds(exp));
+        var result = new ValidatedToken(subject, access, Str(claims, "jti") ?? "", DateTimeOffset.FromUnixTimeSeconds(exp)) { IssuedAt = DateTimeOffset.FromUnixTimeSeconds(iat) };
         // Only fully valid tokens are remembered (nbf already passed), so a cache hit needs only the expiry check.
         if (_verified.Count >= MaxCachedTokens) _verified.Clear();
         _verified[token] = result;
@@ -134,6 +141,7 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
             await store.AddAsync(record, ct).ConfigureAwait(false);
             await store.RetireOthersAsync(record.KeyId, time.GetUtcNow(), ct).ConfigureAwait(false);
             _keys = await LoadAsync(ct).ConfigureAwait(false);
+            _verified.Clear(); // tokens of retired keys are verified afresh (and refused once those keys age out)
             return record.KeyId;
         }
         finally { _loadLock.Release(); }

@@ -31,6 +31,9 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
                 throw new RegistryAuthException(401, "UNAUTHORIZED", $"invalid bearer token: {problem}", null, "invalid_token");
             }
             var principal = await authenticator.ResolveSubjectAsync(validated.Subject, context.RequestAborted).ConfigureAwait(false);
+            // A token names its subject; one issued before the current holder of that name existed belonged to a
+            // deleted user or robot and must not act with the new one's rights (second granularity, as in JWTs).
+            if (principal is { IsAuthenticated: true } && validated.IssuedAt < principal.CreatedAt.AddSeconds(-1)) principal = null;
             if (principal is null)
             {
                 audit.Record(validated.Subject, client, "token.reject", "failure", detail: "subject no longer exists or expired");
