@@ -1,6 +1,7 @@
 using System.Text;
 using Bollard.Core.Storage;
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace Bollard.Storage.Sqlite;
 
@@ -9,13 +10,28 @@ public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
     public async ValueTask AppendAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct)
     {
         if (events.Count == 0) return;
-        await db.WriteAsync(async (c, tx) =>
+        await db.WriteAsync((c, tx) =>
         {
+            // One prepared statement for the whole batch: pulls are audited, so this runs at pull rate.
+            using var insert = c.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO audit_events(time, principal, client, action, repository, reference, outcome, detail) VALUES ($t, $p, $c, $a, $r, $ref, $o, $d)";
+            var parameters = new[] { "$t", "$p", "$c", "$a", "$r", "$ref", "$o", "$d" }.Select(n => insert.Parameters.Add(n, SqliteType.Text)).ToArray();
+            parameters[0].SqliteType = SqliteType.Integer;
+            insert.Prepare();
             foreach (var e in events)
-                await c.ExecuteAsync(
-                    "INSERT INTO audit_events(time, principal, client, action, repository, reference, outcome, detail) VALUES (@time, @Principal, @ClientAddress, @Action, @Repository, @Reference, @Outcome, @Detail)",
-                    new { time = e.Time.ToUnixTimeMilliseconds(), e.Principal, e.ClientAddress, e.Action, e.Repository, e.Reference, e.Outcome, e.Detail }, tx).ConfigureAwait(false);
-            return 0;
+            {
+                parameters[0].Value = e.Time.ToUnixTimeMilliseconds();
+                parameters[1].Value = e.Principal;
+                parameters[2].Value = e.ClientAddress;
+                parameters[3].Value = e.Action;
+                parameters[4].Value = (object?)e.Repository ?? DBNull.Value;
+                parameters[5].Value = (object?)e.Reference ?? DBNull.Value;
+                parameters[6].Value = e.Outcome;
+                parameters[7].Value = (object?)e.Detail ?? DBNull.Value;
+                insert.ExecuteNonQuery();
+            }
+            return Task.FromResult(0);
         }, ct).ConfigureAwait(false);
     }
 
