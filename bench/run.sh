@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bollard vs CNCF Distribution (Debian's docker-registry 2.8) on this machine, side by side in one run.
+# bench/README.md has the figures of a full run and what they mean.
 #
-#   bash bench/run.sh                                   # full size (about 6-8 minutes)
+#   bash bench/run.sh                                   # full size (about 7-9 minutes)
 #   BENCH_BLOB_MB=64 BENCH_CHUNKED_MB=32 BENCH_LAYER_MB=1 BENCH_LOAD_SECONDS=3 BENCH_REPEAT=1 bash bench/run.sh   # quick
 #
 # Scenarios (each run BENCH_REPEAT times, servers alternating who goes first; the table shows medians):
@@ -12,10 +13,19 @@
 #   (d) manifest GET by tag, BENCH_LOAD_CONNECTIONS connections for BENCH_LOAD_SECONDS s (wrk, Accept set)
 #   (e) skopeo copy of a BENCH_LAYERS-layer image (BENCH_LAYER_MB MiB of random data per layer) in, then out
 #   (f) peak RSS (VmHWM) of each server over the whole run
-# plus machine limits measured in the same run: fsync'd disk writes (direct and buffered), page-cache reads,
-# loopback TCP, SHA-256 (openssl, .NET, sha256sum). Speeds are MB/s = 10^6 bytes/s; sizes are MiB.
-# Other knobs: BENCH_REPEAT (3), BENCH_QUIET_LOAD (1: also run (d) with request logging off in both servers),
-# BENCH_WORKDIR (a folder on the disk under test; default a new one in /var/tmp), BENCH_KEEP=1 keeps it.
+# plus server CPU (user+sys) per scenario, and machine limits measured in the same run: fsync'd disk writes,
+# page-cache writes and reads, loopback TCP, SHA-256 (openssl, .NET, sha256sum).
+# Speeds are MB/s = 10^6 bytes/s; sizes are MiB.
+# Both servers run without access control (docker-registry's htpasswd would bcrypt every request; its token
+# auth needs an outside token server), so the figures compare the registries, not their auth.
+#
+# Other knobs: BENCH_REPEAT (3), BENCH_CHUNK_MB (8), BENCH_LAYERS (20), BENCH_LAYER_MB (8),
+# BENCH_LOAD_CONNECTIONS (32), BENCH_LOAD_SECONDS (20), BENCH_LOAD_THREADS (2), BENCH_DD_MB (= BENCH_BLOB_MB),
+# BENCH_QUIET_LOAD (1: also run (d) with request logging off in both servers),
+# BENCH_AUTH_LOAD (1: also run (d) against Bollard with access control on, a bearer token in every request),
+# BENCH_WORKDIR (a folder on the disk under test; default a new one in /var/tmp), BENCH_KEEP=1 keeps it,
+# BENCH_BOLLARD_DIR (run a prebuilt Bollard folder instead of building src/, for before/after comparisons),
+# BENCH_RESULTS (path of the raw results file).
 # Results: bench/out/results-TIMESTAMP.tsv (raw) and bench/out/summary-TIMESTAMP.md (the tables).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +42,7 @@ LAYER_MB=${BENCH_LAYER_MB:-8}
 REPEAT=${BENCH_REPEAT:-3}
 DD_MB=${BENCH_DD_MB:-$BLOB_MB}
 QUIET_LOAD=${BENCH_QUIET_LOAD:-1}
+AUTH_LOAD=${BENCH_AUTH_LOAD:-1}
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -43,6 +54,8 @@ command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 if ((${#need[@]})); then
   log "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -73,9 +86,15 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
 # ---- build (then run from a private copy, so a concurrent rebuild of src/ cannot swap dlls under us) ----
 log "building Bollard and the benchmark client (Release)"
-dotnet build src/Bollard/Bollard.csproj -c Release -nologo -v q -clp:ErrorsOnly >/dev/null || die "dotnet build src/Bollard"
+if [ -n "${BENCH_BOLLARD_DIR:-}" ]; then
+  # A prebuilt Bollard (e.g. a copy of an older bin/Release/net10.0) for before/after comparisons.
+  [ -f "$BENCH_BOLLARD_DIR/bollard.dll" ] || die "BENCH_BOLLARD_DIR=$BENCH_BOLLARD_DIR has no bollard.dll"
+  cp -r "$BENCH_BOLLARD_DIR" "$WORK/bollard-bin"
+else
+  dotnet build src/Bollard/Bollard.csproj -c Release -nologo -v q -clp:ErrorsOnly >/dev/null || die "dotnet build src/Bollard"
+  cp -r src/Bollard/bin/Release/net10.0 "$WORK/bollard-bin"
+fi
 dotnet build bench/Bollard.Benchmarks/Bollard.Benchmarks.csproj -c Release -nologo -v q -clp:ErrorsOnly >/dev/null || die "dotnet build bench/Bollard.Benchmarks"
-cp -r src/Bollard/bin/Release/net10.0 "$WORK/bollard-bin"
 cp -r bench/Bollard.Benchmarks/bin/Release/net10.0 "$WORK/bench-bin"
 bench() { dotnet "$WORK/bench-bin/bollard-bench.dll" "$@"; }
 
@@ -83,7 +102,9 @@ bench() { dotnet "$WORK/bench-bin/bollard-bench.dll" "$@"; }
 {
   echo "## Machine"
   echo
-  echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)')"
+  if [ -n "${BENCH_BOLLARD_DIR:-}" ]; then built="prebuilt Bollard from $BENCH_BOLLARD_DIR"
+  else built="Bollard built from commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted changes in src/')"; fi
+  echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); $built"
   echo "- nproc: $(nproc); CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); $(grep -qw sha_ni /proc/cpuinfo && echo 'SHA-NI: yes' || echo 'SHA-NI: no')"
   echo "- memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   dev=$(df --output=source "$WORK" | tail -1)
@@ -99,6 +120,8 @@ machine_limits() {
   local i=$1 f="$WORK/dd.bin"
   rm -f "$f"; sync
   record "disk write, O_DIRECT 8 MiB blocks + fsync (dd)" speed MB/s higher machine "$i" "$(dd if=/dev/zero of="$f" bs=8M count=$((DD_MB / 8)) oflag=direct conv=fsync 2>&1 | dd_mbps)"
+  rm -f "$f"; sync
+  record "buffered write to a new file, no fsync (page-cache allocation, dd)" speed MB/s higher machine "$i" "$(dd if=/dev/zero of="$f" bs=8M count=$((DD_MB / 8)) 2>&1 | dd_mbps)"
   rm -f "$f"; sync
   record "disk write, buffered 8 MiB blocks + fsync at end (dd)" speed MB/s higher machine "$i" "$(dd if=/dev/zero of="$f" bs=8M count=$((DD_MB / 8)) conv=fsync 2>&1 | dd_mbps)"
   cat "$f" >/dev/null
@@ -119,10 +142,11 @@ while [ "$REGISTRY_PORT" = "$BOLLARD_PORT" ]; do REGISTRY_PORT=$(bench free-port
 declare -A URL=([bollard]="http://127.0.0.1:$BOLLARD_PORT" [registry]="http://127.0.0.1:$REGISTRY_PORT")
 declare -A HOST=([bollard]="127.0.0.1:$BOLLARD_PORT" [registry]="127.0.0.1:$REGISTRY_PORT")
 
-start_bollard() { # $1: log level of request lines (Information = default; Warning = off)
-  BOLLARD__Logging__LogLevel__Default=$1 dotnet "$WORK/bollard-bin/bollard.dll" serve \
+ADMIN_PASSWORD="bench-$(date +%s)-$RANDOM$RANDOM"
+start_bollard() { # $1: log level of request lines (Information = default; Warning = off); $2: access control on (true/false)
+  BOLLARD__Logging__LogLevel__Default=$1 BOLLARD__Auth__Enabled=${2:-false} BOLLARD_ADMIN_PASSWORD=$ADMIN_PASSWORD dotnet "$WORK/bollard-bin/bollard.dll" serve \
     --listen "127.0.0.1:$BOLLARD_PORT" --data "$WORK/bollard-data" >>"$WORK/bollard.log" 2>&1 &
-  BOLLARD_PID=$!
+  BOLLARD_PID=$!; PIDOF[bollard]=$BOLLARD_PID
   bench wait-http "${URL[bollard]}/v2/" 60 || { tail -20 "$WORK/bollard.log" >&2; die "Bollard did not start"; }
 }
 start_registry() { # $1: log level (info = default, with access log; warn = access log off)
@@ -148,7 +172,7 @@ http:
   addr: 127.0.0.1:$REGISTRY_PORT
 EOF
   docker-registry serve "$WORK/registry.yml" >>"$WORK/registry.log" 2>&1 &
-  REGISTRY_PID=$!
+  REGISTRY_PID=$!; PIDOF[registry]=$REGISTRY_PID
   bench wait-http "${URL[registry]}/v2/" 60 || { tail -20 "$WORK/registry.log" >&2; die "docker-registry did not start"; }
 }
 stop_servers() {
@@ -156,6 +180,10 @@ stop_servers() {
   wait "$BOLLARD_PID" 2>/dev/null || true; wait "$REGISTRY_PID" 2>/dev/null || true
   BOLLARD_PID=""; REGISTRY_PID=""
 }
+TICK=$(getconf CLK_TCK)
+declare -A PIDOF
+cpu() { awk '{ print $14 + $15 }' "/proc/${PIDOF[$1]}/stat"; }   # user + system clock ticks of a server
+cpu_since() { awk -v a="$2" -v b="$(cpu "$1")" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }'; }
 vm() { awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 cat >"$WORK/accept.lua" <<'EOF'
@@ -168,10 +196,11 @@ push_mono() { # server iteration seed [single-post]
   local out; out=$(bench push-mono "${URL[$1]}" bench/mono "$BLOB_MB" "$3" ${4:-}) || die "$1 push-mono"
   echo "$out"
 }
-manifest_load() { # server iteration repo label
-  local f="$WORK/wrk-$1-$2-$4.txt"
-  wrk -t"$LOAD_THREADS" -c"$LOAD_CONNECTIONS" -d"${LOAD_SECONDS}s" --latency -s "$WORK/accept.lua" "${URL[$1]}/v2/$3/manifests/v1" >"$f" 2>&1 || die "$1 wrk: $(cat "$f")"
+manifest_load() { # server iteration repo label [lua script]
+  local f="$WORK/wrk-$1-$2-$4.txt" c0; c0=$(cpu "$1")
+  wrk -t"$LOAD_THREADS" -c"$LOAD_CONNECTIONS" -d"${LOAD_SECONDS}s" --latency -s "${5:-$WORK/accept.lua}" "${URL[$1]}/v2/$3/manifests/v1" >"$f" 2>&1 || die "$1 wrk: $(cat "$f")"
   local r; r=$(bench parse-wrk "$f") || die "$1 wrk output: $(cat "$f")"
+  r="$r cpu_us=$(awk -v c="$(cpu_since "$1" "$c0")" -v n="$(kv requests "$r")" 'BEGIN { printf "%.0f", c * 1e6 / n }')"
   [ "$(kv non2xx "$r")" = 0 ] && [ "$(kv socket_errors "$r")" = 0 ] || die "$1 manifest GET had errors: $r"
   log "  $1 (d) manifest GET $4: $r"
   echo "$r"
@@ -202,10 +231,13 @@ for ((i = 1; i <= REPEAT; i++)); do
   declare -A DIGEST=()
   for s in "${order[@]}"; do
     sync
+    c0=$(cpu "$s")
     out=$(push_mono "$s" "$i" $((1000 + i)))
+    c=$(cpu_since "$s" "$c0")
     DIGEST[$s]=$(kv digest "$out")
-    log "  $s (a) monolithic push ${BLOB_MB} MiB: $out"
+    log "  $s (a) monolithic push ${BLOB_MB} MiB: $out server_cpu=${c}s"
     record "(a) monolithic push ${BLOB_MB} MiB (POST + PUT)" throughput MB/s higher "$s" "$i" "$(kv mbps "$out")"
+    record "(a) monolithic push ${BLOB_MB} MiB (POST + PUT)" "server CPU, user+sys" s lower "$s" "$i" "$c"
   done
   sync
   out=$(push_mono bollard "$i" $((5000 + i)) single-post)
@@ -213,30 +245,38 @@ for ((i = 1; i <= REPEAT; i++)); do
   record "(a') monolithic push ${BLOB_MB} MiB (one POST ?digest=)" throughput MB/s higher bollard "$i" "$(kv mbps "$out")"
   for s in "${order[@]}"; do
     sync
+    c0=$(cpu "$s")
     out=$(bench push-chunked "${URL[$s]}" bench/chunked "$CHUNKED_MB" "$CHUNK_MB" $((2000 + i))) || die "$s push-chunked"
-    log "  $s (b) chunked push ${CHUNKED_MB} MiB: $out"
+    c=$(cpu_since "$s" "$c0")
+    log "  $s (b) chunked push ${CHUNKED_MB} MiB: $out server_cpu=${c}s"
     record "(b) chunked push ${CHUNKED_MB} MiB in ${CHUNK_MB} MiB PATCHes" throughput MB/s higher "$s" "$i" "$(kv mbps "$out")"
+    record "(b) chunked push ${CHUNKED_MB} MiB in ${CHUNK_MB} MiB PATCHes" "server CPU, user+sys" s lower "$s" "$i" "$c"
   done
   for s in "${order[@]}"; do
+    c0=$(cpu "$s")
     out=$(bench pull "${URL[$s]}" bench/mono "${DIGEST[$s]}") || die "$s pull"
-    log "  $s (c) pull ${BLOB_MB} MiB: $out"
+    c=$(cpu_since "$s" "$c0")
+    log "  $s (c) pull ${BLOB_MB} MiB: $out server_cpu=${c}s"
     record "(c) pull ${BLOB_MB} MiB blob (page cache)" throughput MB/s higher "$s" "$i" "$(kv mbps "$out")"
+    record "(c) pull ${BLOB_MB} MiB blob (page cache)" "server CPU, user+sys" s lower "$s" "$i" "$c"
   done
   img="$WORK/images/img-$i"
   bench make-image "$img" v1 "$LAYERS" "$LAYER_MB" $((3000 + i)) >/dev/null
   for s in "${order[@]}"; do
     sync
-    t0=$(now)
+    t0=$(now); c0=$(cpu "$s")
     skopeo copy --quiet --dest-tls-verify=false "oci:$img:v1" "docker://${HOST[$s]}/bench/img-$i:v1" >/dev/null || die "$s skopeo copy in"
-    tin=$(since "$t0")
+    tin=$(since "$t0"); cin=$(cpu_since "$s" "$c0")
     rm -rf "$WORK/pull-$s"
-    t0=$(now)
+    t0=$(now); c0=$(cpu "$s")
     skopeo copy --quiet --src-tls-verify=false "docker://${HOST[$s]}/bench/img-$i:v1" "oci:$WORK/pull-$s:v1" >/dev/null || die "$s skopeo copy out"
-    tout=$(since "$t0")
+    tout=$(since "$t0"); cout=$(cpu_since "$s" "$c0")
     rm -rf "$WORK/pull-$s"
-    log "  $s (e) skopeo copy ${LAYERS} layers: in ${tin}s, out ${tout}s"
+    log "  $s (e) skopeo copy ${LAYERS} layers: in ${tin}s (server_cpu=${cin}s), out ${tout}s (server_cpu=${cout}s)"
     record "(e) skopeo copy in (push), ${LAYERS} x ${LAYER_MB} MiB layers" time s lower "$s" "$i" "$tin"
+    record "(e) skopeo copy in (push), ${LAYERS} x ${LAYER_MB} MiB layers" "server CPU, user+sys" s lower "$s" "$i" "$cin"
     record "(e) skopeo copy out (pull), ${LAYERS} x ${LAYER_MB} MiB layers" time s lower "$s" "$i" "$tout"
+    record "(e) skopeo copy out (pull), ${LAYERS} x ${LAYER_MB} MiB layers" "server CPU, user+sys" s lower "$s" "$i" "$cout"
   done
   rm -rf "$img"
   for s in "${order[@]}"; do
@@ -244,6 +284,7 @@ for ((i = 1; i <= REPEAT; i++)); do
     record "(d) manifest GET by tag, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s" requests/s req/s higher "$s" "$i" "$(kv rps "$r")"
     record "(d) manifest GET by tag, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s" "p99 latency" ms lower "$s" "$i" "$(kv p99ms "$r")"
     record "(d) manifest GET by tag, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s" "p50 latency" ms lower "$s" "$i" "$(kv p50ms "$r")"
+    record "(d) manifest GET by tag, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s" "server CPU per request" us lower "$s" "$i" "$(kv cpu_us "$r")"
   done
 done
 
@@ -251,6 +292,10 @@ for s in bollard registry; do
   pid=BOLLARD_PID; [ "$s" = registry ] && pid=REGISTRY_PID
   record "(f) peak RSS over the run (VmHWM)" "peak RSS" MiB lower "$s" 1 "$(vm "${!pid}" VmHWM)"
   record "(f) RSS at the end of the run (VmRSS)" RSS MiB lower "$s" 1 "$(vm "${!pid}" VmRSS)"
+  # VmRSS counts shared, clean file pages (the runtime's and ASP.NET's dlls, the Go binary) in full:
+  # the anonymous part is the process's own heap, stacks and JIT data.
+  record "(f) RSS at the end: anonymous memory (smaps_rollup)" RSS MiB lower "$s" 1 "$(awk '$1 == "Anonymous:" { printf "%.1f", $2 / 1024 }' "/proc/${!pid}/smaps_rollup")"
+  record "(f) RSS at the end: proportional set size (smaps_rollup Pss)" RSS MiB lower "$s" 1 "$(awk '$1 == "Pss:" { printf "%.1f", $2 / 1024 }' "/proc/${!pid}/smaps_rollup")"
 done
 
 if [ "$QUIET_LOAD" = 1 ]; then
@@ -265,7 +310,26 @@ if [ "$QUIET_LOAD" = 1 ]; then
       r=$(manifest_load "$s" "$i" bench/img-1 quiet)
       record "(d') manifest GET, request logging off, ${LOAD_CONNECTIONS} connections" requests/s req/s higher "$s" "$i" "$(kv rps "$r")"
       record "(d') manifest GET, request logging off, ${LOAD_CONNECTIONS} connections" "p99 latency" ms lower "$s" "$i" "$(kv p99ms "$r")"
+      record "(d') manifest GET, request logging off, ${LOAD_CONNECTIONS} connections" "server CPU per request" us lower "$s" "$i" "$(kv cpu_us "$r")"
     done
+  done
+fi
+if [ "$AUTH_LOAD" = 1 ]; then
+  log "(d'') manifest GET with Bollard's access control on: a bearer token (ES256 JWT) checked on every request"
+  stop_servers
+  start_bollard Warning true
+  auth_lua() { # a fresh token (5 minutes) for each run
+    local token
+    token=$(curl -fsS -u "admin:$ADMIN_PASSWORD" "${URL[bollard]}/auth/token?service=bollard&scope=repository:bench/img-1:pull" | jq -r .token) || die "no token from /auth/token"
+    { cat "$WORK/accept.lua"; echo "wrk.headers[\"Authorization\"] = \"Bearer $token\""; } >"$WORK/auth.lua"
+    echo "$WORK/auth.lua"
+  }
+  wrk -t"$LOAD_THREADS" -c"$LOAD_CONNECTIONS" -d3s -s "$(auth_lua)" "${URL[bollard]}/v2/bench/img-1/manifests/v1" >/dev/null
+  for ((i = 1; i <= REPEAT; i++)); do
+    r=$(manifest_load bollard "$i" bench/img-1 auth "$(auth_lua)")
+    record "(d'') manifest GET, access control on (bearer token), logging off" requests/s req/s higher bollard "$i" "$(kv rps "$r")"
+    record "(d'') manifest GET, access control on (bearer token), logging off" "p99 latency" ms lower bollard "$i" "$(kv p99ms "$r")"
+    record "(d'') manifest GET, access control on (bearer token), logging off" "server CPU per request" us lower bollard "$i" "$(kv cpu_us "$r")"
   done
 fi
 stop_servers

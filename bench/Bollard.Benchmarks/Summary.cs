@@ -43,7 +43,7 @@ internal static partial class WrkOutput
 
 /// <summary>
 /// Renders the results file of bench/run.sh (tab-separated: scenario, metric, unit, better, server, iteration,
-/// value) as markdown: the median per server, the ratio Bollard/docker-registry and whether Bollard is ahead.
+/// value) as markdown: the median (and range) per server, the ratio Bollard/docker-registry and whether Bollard is ahead.
 /// </summary>
 internal static class Summary
 {
@@ -77,7 +77,7 @@ internal static class Summary
                 ? (g.Key.Better == "higher" ? bx >= dx : bx <= dx) ? "Bollard" : "docker-registry"
                 : "-";
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {g.Key.Scenario} | {g.Key.Metric} ({g.Key.Unit}, {g.Key.Better} is better) | {Format(mb)} | {Format(md)} | {ratio} | {verdict} | {Math.Max(b.Count, d.Count)} |");
+                $"| {g.Key.Scenario} | {g.Key.Metric} ({g.Key.Unit}, {g.Key.Better} is better) | {Format(mb)}{Range(b)} | {Format(md)}{Range(d)} | {ratio} | {verdict} | {Math.Max(b.Count, d.Count)} |");
         }
         return sb.ToString();
     }
@@ -87,6 +87,10 @@ internal static class Summary
         var v = rows.Select(r => r.Value).Order().ToArray();
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
+
+    /// <summary>" (min–max)" when there is more than one run, so the spread of a noisy machine shows.</summary>
+    private static string Range(List<Row> rows) =>
+        rows.Count > 1 ? $" ({Format(rows.Min(r => r.Value))}–{Format(rows.Max(r => r.Value))})" : "";
 
     private static string Format(double? v) => v switch
     {

@@ -149,15 +149,21 @@ public sealed partial class DistributionHandler(
         if (conditions.Range.Count == 0 && conditions.IfNoneMatch.Count == 0 && conditions.IfMatch.Count == 0
             && conditions.IfModifiedSince.Count == 0 && conditions.IfUnmodifiedSince.Count == 0)
         {
-            // The common whole-blob pull: copy in 1 MiB blocks. Results.Stream copies in 64 KiB blocks, each an
-            // async file read (a thread-pool hop on Linux) plus a flush, which held pulls well under the loopback speed.
+            // The common whole-blob pull: read 1 MiB at a time straight into Kestrel's output buffer. Results.Stream
+            // copies 64 KiB blocks through a buffer of its own (bench/README.md: about 1.5x the CPU per GiB pulled).
             await using (stream.ConfigureAwait(false))
             {
                 headers.ETag = etag.ToString();
                 headers.AcceptRanges = "bytes";
                 context.Response.ContentType = "application/octet-stream";
                 context.Response.ContentLength = blob.Size;
-                await stream.CopyToAsync(context.Response.Body, 1024 * 1024, ct).ConfigureAwait(false);
+                var writer = context.Response.BodyWriter;
+                int read;
+                while ((read = await stream.ReadAsync(writer.GetMemory(1024 * 1024), ct).ConfigureAwait(false)) > 0)
+                {
+                    writer.Advance(read);
+                    if ((await writer.FlushAsync(ct).ConfigureAwait(false)).IsCompleted) break; // the client is gone
+                }
             }
             return;
         }
