@@ -20,8 +20,8 @@ status=${PIPESTATUS[0]}
 set -e
 
 # One closing line for CI: "N passed, N failed, N skipped", summed over the test projects.
-awk '/(Passed|Failed)!  - Failed:/ {
-       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
-     }
+awk '/^[[:space:]]+Passed: [0-9]+$/  { p += $2 }
+     /^[[:space:]]+Failed: [0-9]+$/  { f += $2 }
+     /^[[:space:]]+Skipped: [0-9]+$/ { s += $2 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$out"
 exit "$status"
