@@ -26,6 +26,8 @@ public sealed record AuditEvent
     public string? Reference { get; init; }
     public required string Outcome { get; init; }
     public string? Detail { get; init; }
+    /// <summary>How many identical events this record stands for (repeated pulls of one batch; see AuditRecorder).</summary>
+    public int Count { get; init; } = 1;
 }
 
 public sealed record AuditQuery

@@ -133,7 +133,7 @@ public static class ManagementApi
                 Limit = Opt(q["limit"]) is { } l ? (int)Math.Min(ParseId(l), 1000) : 100,
             };
             var events = await ids.QueryAuditAsync(await CallerAsync(http), query, log, http.RequestAborted);
-            var views = events.Select(e => new AuditEventView(e.Id, e.Time, e.Principal, e.ClientAddress, e.Action, e.Repository, e.Reference, e.Outcome, e.Detail)).ToList();
+            var views = events.Select(e => new AuditEventView(e.Id, e.Time, e.Principal, e.ClientAddress, e.Action, e.Repository, e.Reference, e.Outcome, e.Detail, e.Count)).ToList();
             return Results.Ok(new AuditPage(views, views.Count == query.Limit ? views[^1].Id : null));
         }).WithSummary("Query the audit log, newest first; page with ?before=nextBefore (admin: all; others: their own)");
 

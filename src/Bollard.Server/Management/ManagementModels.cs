@@ -39,7 +39,7 @@ public sealed record PublicNamespaceRequest(string Namespace, bool Public);
 
 public sealed record PublicNamespaces(IReadOnlyList<string> Namespaces);
 
-public sealed record AuditEventView(long Id, DateTimeOffset Time, string Principal, string Client, string Action, string? Repository, string? Reference, string Outcome, string? Detail);
+public sealed record AuditEventView(long Id, DateTimeOffset Time, string Principal, string Client, string Action, string? Repository, string? Reference, string Outcome, string? Detail, int Count);
 
 public sealed record AuditPage(IReadOnlyList<AuditEventView> Events, long? NextBefore);
 

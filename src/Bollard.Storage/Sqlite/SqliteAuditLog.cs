@@ -15,9 +15,10 @@ public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
             // One prepared statement for the whole batch: pulls are audited, so this runs at pull rate.
             using var insert = c.CreateCommand();
             insert.Transaction = tx;
-            insert.CommandText = "INSERT INTO audit_events(time, principal, client, action, repository, reference, outcome, detail) VALUES ($t, $p, $c, $a, $r, $ref, $o, $d)";
-            var parameters = new[] { "$t", "$p", "$c", "$a", "$r", "$ref", "$o", "$d" }.Select(n => insert.Parameters.Add(n, SqliteType.Text)).ToArray();
+            insert.CommandText = "INSERT INTO audit_events(time, principal, client, action, repository, reference, outcome, detail, count) VALUES ($t, $p, $c, $a, $r, $ref, $o, $d, $n)";
+            var parameters = new[] { "$t", "$p", "$c", "$a", "$r", "$ref", "$o", "$d", "$n" }.Select(n => insert.Parameters.Add(n, SqliteType.Text)).ToArray();
             parameters[0].SqliteType = SqliteType.Integer;
+            parameters[8].SqliteType = SqliteType.Integer;
             insert.Prepare();
             foreach (var e in events)
             {
@@ -29,6 +30,7 @@ public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
                 parameters[5].Value = (object?)e.Reference ?? DBNull.Value;
                 parameters[6].Value = e.Outcome;
                 parameters[7].Value = (object?)e.Detail ?? DBNull.Value;
+                parameters[8].Value = e.Count;
                 insert.ExecuteNonQuery();
             }
             return Task.FromResult(0);
@@ -37,7 +39,7 @@ public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
 
     public async ValueTask<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken ct)
     {
-        var sql = new StringBuilder("SELECT id, time, principal, client AS ClientAddress, action, repository, reference, outcome, detail FROM audit_events WHERE 1 = 1");
+        var sql = new StringBuilder("SELECT id, time, principal, client AS ClientAddress, action, repository, reference, outcome, detail, count FROM audit_events WHERE 1 = 1");
         if (query.Principal is not null) sql.Append(" AND principal = @Principal");
         if (query.Action is not null) sql.Append(" AND action = @Action");
         if (query.Repository is not null) sql.Append(" AND repository = @Repository");
@@ -54,7 +56,7 @@ public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
         return rows.Select(r => new AuditEvent
         {
             Id = r.Id, Time = DateTimeOffset.FromUnixTimeMilliseconds(r.Time), Principal = r.Principal, ClientAddress = r.ClientAddress,
-            Action = r.Action, Repository = r.Repository, Reference = r.Reference, Outcome = r.Outcome, Detail = r.Detail,
+            Action = r.Action, Repository = r.Repository, Reference = r.Reference, Outcome = r.Outcome, Detail = r.Detail, Count = (int)r.Count,
         }).ToList();
     }
 
@@ -69,5 +71,6 @@ public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
         public string? Reference { get; set; }
         public string Outcome { get; set; } = "";
         public string? Detail { get; set; }
+        public long Count { get; set; } = 1;
     }
 }
