@@ -206,6 +206,18 @@ manifest_load() { # server iteration repo label [lua script]
   echo "$r"
 }
 
+token_load() { # iteration: GET /auth/token with Basic credentials (verified logins are cached for a minute)
+  local f="$WORK/wrk-token-$1.txt" c0; c0=$(cpu bollard)
+  printf 'wrk.headers["Authorization"] = "Basic %s"\n' "$(printf 'admin:%s' "$ADMIN_PASSWORD" | base64 -w0)" >"$WORK/token.lua"
+  wrk -t"$LOAD_THREADS" -c"$LOAD_CONNECTIONS" -d"${LOAD_SECONDS}s" --latency -s "$WORK/token.lua" \
+    "${URL[bollard]}/auth/token?service=bollard&scope=repository:bench/img-1:pull,push" >"$f" 2>&1 || die "token wrk: $(cat "$f")"
+  local r; r=$(bench parse-wrk "$f") || die "token wrk output: $(cat "$f")"
+  r="$r cpu_us=$(awk -v c="$(cpu_since bollard "$c0")" -v n="$(kv requests "$r")" 'BEGIN { printf "%.0f", c * 1e6 / n }')"
+  [ "$(kv non2xx "$r")" = 0 ] && [ "$(kv socket_errors "$r")" = 0 ] || die "token issue had errors: $r"
+  log "  bollard (g) token issue: $r"
+  echo "$r"
+}
+
 log "machine limits, run 1"
 machine_limits 1
 
@@ -330,6 +342,13 @@ if [ "$AUTH_LOAD" = 1 ]; then
     record "(d'') manifest GET, access control on (bearer token), logging off" requests/s req/s higher bollard "$i" "$(kv rps "$r")"
     record "(d'') manifest GET, access control on (bearer token), logging off" "p99 latency" ms lower bollard "$i" "$(kv p99ms "$r")"
     record "(d'') manifest GET, access control on (bearer token), logging off" "server CPU per request" us lower bollard "$i" "$(kv cpu_us "$r")"
+  done
+  log "(g) token issue rate: GET /auth/token (Basic credentials, ES256 signing) with ${LOAD_CONNECTIONS} connections"
+  for ((i = 1; i <= REPEAT; i++)); do
+    r=$(token_load "$i")
+    record "(g) token issue, GET /auth/token, ${LOAD_CONNECTIONS} connections" tokens/s req/s higher bollard "$i" "$(kv rps "$r")"
+    record "(g) token issue, GET /auth/token, ${LOAD_CONNECTIONS} connections" "p99 latency" ms lower bollard "$i" "$(kv p99ms "$r")"
+    record "(g) token issue, GET /auth/token, ${LOAD_CONNECTIONS} connections" "server CPU per request" us lower bollard "$i" "$(kv cpu_us "$r")"
   done
 fi
 stop_servers

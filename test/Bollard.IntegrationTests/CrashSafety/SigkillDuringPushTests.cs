@@ -12,6 +12,9 @@ namespace Bollard.IntegrationTests.CrashSafety;
 /// </summary>
 public sealed class SigkillDuringPushTests(ITestOutputHelper output)
 {
+    // This test is about storage durability, not access control (which has its own tests).
+    private static readonly Dictionary<string, string> StorageOnly = new() { ["BOLLARD__AUTH__ENABLED"] = "false" };
+
     private const int Rounds = 5;
     private const int Workers = 6;
 
@@ -28,7 +31,7 @@ public sealed class SigkillDuringPushTests(ITestOutputHelper output)
         {
             for (int round = 1; round <= Rounds; round++)
             {
-                await using var server = await BollardProcess.StartAsync(dataDir);
+                await using var server = await BollardProcess.StartAsync(dataDir, StorageOnly);
                 var roundClock = Stopwatch.StartNew();
 
                 // After the previous kill: verify before anything new is pushed, then finish the cut uploads.
@@ -54,7 +57,7 @@ public sealed class SigkillDuringPushTests(ITestOutputHelper output)
             }
 
             // Last restart: everything is still there, and the server takes new pushes.
-            await using (var server = await BollardProcess.StartAsync(dataDir))
+            await using (var server = await BollardProcess.StartAsync(dataDir, StorageOnly))
             {
                 await AssertConsistentAsync(server, dataDir, ledger, $"after kill {Rounds}");
                 await CrashVerifier.ResumePendingUploadsAsync(server, ledger);

@@ -22,7 +22,7 @@ public sealed partial class FirstStartTests : IDisposable
     [Fact]
     public async Task FirstStart_PrintsAGeneratedPasswordOnce_OutsideTheLog_AndNoDefaultPasswordWorks()
     {
-        await using var process = await AccessProcess.StartAsync(_data);
+        await using var process = await BollardProcess.StartAsync(_data);
         // The banner comes before or around the "listening" line; wait for it briefly.
         bool bannerSeen = await AttackSupport.EventuallyAsync(() => process.Lines.Any(l => l.Line.Contains("shown once", StringComparison.Ordinal)), 10_000);
         var lines = process.Lines;

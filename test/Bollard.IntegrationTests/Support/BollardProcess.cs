@@ -2,29 +2,32 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 
-namespace Bollard.IntegrationTests.CrashSafety;
+namespace Bollard.IntegrationTests.Support;
 
 /// <summary>
-/// The real <c>bollard</c> executable as a child process (<c>dotnet bollard.dll serve --listen 127.0.0.1:0 --data DIR</c>),
-/// so that it can be SIGKILLed like a crashing server. The port comes from its startup log line.
+/// The real <c>bollard</c> executable as a child process (<c>dotnet bollard.dll serve --listen 127.0.0.1:0 --data DIR</c>):
+/// to SIGKILL it like a crashing server, or to see what a first start prints. Nothing from the runner's environment
+/// (<c>BOLLARD*</c>) reaches it, only <paramref name="environment"/> of <see cref="StartAsync"/>. Every line of
+/// standard output and standard error is kept. The port comes from its startup log line.
 /// </summary>
-internal sealed partial class BollardProcess : IAsyncDisposable
+public sealed partial class BollardProcess : IAsyncDisposable
 {
-    private const int KeptLines = 300;
+    private const int RecentLines = 300;
     private readonly Process _process;
-    private readonly Queue<string> _output = new();
+    private readonly List<(string Stream, string Line)> _lines = [];
     private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private BollardProcess(Process process) => _process = process;
 
     public string HostPort { get; private set; } = "";
+    public Uri BaseAddress => new($"http://{HostPort}");
     public HttpClient Client { get; private set; } = null!;
     public int Pid => _process.Id;
 
     [GeneratedRegex(@"Bollard listening on http://127\.0\.0\.1:(\d+)")]
     private static partial Regex ListeningLine();
 
-    public static async Task<BollardProcess> StartAsync(string dataDir, TimeSpan? startupTimeout = null)
+    public static async Task<BollardProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? startupTimeout = null)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "bollard.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference src/Bollard");
@@ -36,11 +39,10 @@ internal sealed partial class BollardProcess : IAsyncDisposable
             WorkingDirectory = dataDir,
         };
         foreach (string a in new[] { dll, "serve", "--listen", "127.0.0.1:0", "--data", dataDir }) psi.ArgumentList.Add(a);
-        // Nothing from the test runner's environment may reconfigure the child.
-        foreach (string key in psi.Environment.Keys.Where(k => k.StartsWith("BOLLARD__", StringComparison.Ordinal)).ToList())
+        // Nothing from the test runner's environment (BOLLARD__*, BOLLARD_ADMIN_PASSWORD) may reconfigure the child.
+        foreach (string key in psi.Environment.Keys.Where(k => k.StartsWith("BOLLARD", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
-        // This test is about storage durability, not access control (which has its own tests).
-        psi.Environment["BOLLARD__AUTH__ENABLED"] = "false";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var server = new BollardProcess(process);
@@ -80,19 +82,21 @@ internal sealed partial class BollardProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Every line so far, tagged "out" or "err".</summary>
+    public IReadOnlyList<(string Stream, string Line)> Lines
+    {
+        get { lock (_lines) return _lines.ToList(); }
+    }
+
     public string RecentOutput()
     {
-        lock (_output) return string.Join('\n', _output);
+        lock (_lines) return string.Join('\n', _lines.Skip(Math.Max(0, _lines.Count - RecentLines)).Select(l => $"[{l.Stream}] {l.Line}"));
     }
 
     private void OnLine(string? line, string stream)
     {
         if (line is null) return;
-        lock (_output)
-        {
-            _output.Enqueue($"[{stream}] {line}");
-            while (_output.Count > KeptLines) _output.Dequeue();
-        }
+        lock (_lines) _lines.Add((stream, line));
         var match = ListeningLine().Match(line);
         if (match.Success) _port.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
