@@ -67,6 +67,19 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
     }
 
     /// <returns>The token's claims, or null with <paramref name="problem"/> set when it must not be honoured.</returns>
+    /// <summary>
+    /// The hot path: a token verified before and not expired, looked up without allocating (the caller passes a
+    /// slice of the Authorization header). False means "call <see cref="ValidateAsync"/>".
+    /// </summary>
+    public bool TryGetVerified(ReadOnlySpan<char> token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ValidatedToken? validated)
+    {
+        if (_verified.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out validated)
+            && time.GetUtcNow().ToUnixTimeSeconds() <= validated.ExpiresAt.ToUnixTimeSeconds() + (long)options.ClockSkew.TotalSeconds)
+            return true;
+        validated = null;
+        return false;
+    }
+
     public async Task<(ValidatedToken? Token, string? Problem)> ValidateAsync(string token, CancellationToken ct)
     {
         if (token.Length > MaxTokenLength) return (null, "token too long");

@@ -21,9 +21,12 @@ public static class BasicCredentials
         return true;
     }
 
-    public static string? Bearer(HttpRequest request)
+    /// <summary>The token of a <c>Bearer</c> Authorization header, as a slice of the header value.</summary>
+    public static bool BearerSpan(HttpRequest request, out ReadOnlyMemory<char> token)
     {
         string? header = request.Headers.Authorization;
-        return header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) { token = default; return false; }
+        token = header.AsMemory(7).Trim();
+        return true;
     }
 }

@@ -17,9 +17,18 @@ public sealed class TokenEndpoint(
 {
     public async Task HandleAsync(HttpContext context)
     {
+        // A token request is a few hundred bytes; Kestrel's body limit is off globally for blob uploads.
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = 64 * 1024;
         try
         {
             await IssueAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BadHttpRequestException or InvalidDataException)
+        {
+            // Oversized or malformed form bodies: a clear OAuth error, not a 500.
+            context.Response.StatusCode = e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsJsonAsync(new OAuthError("invalid_request", e.Message), AuthJson.Default.OAuthError).ConfigureAwait(false);
         }
         catch (RegistryAuthException e)
         {
