@@ -7,14 +7,13 @@ namespace Bollard.Core.Auth;
 /// <summary>
 /// Password hashes: PBKDF2-HMAC-SHA256, 600,000 iterations (OWASP Password Storage Cheat Sheet, 2023+), 16-byte
 /// random salt, 32-byte output, stored as <c>pbkdf2-sha256$ITER$SALT$HASH</c> (base64). Verification is
-/// constant-time, and <see cref="VerifyDummy"/> spends the same work for unknown users so that login timing
-/// does not tell which user names exist.
+/// constant-time. (Unknown users are checked against a dummy hash of the same work factor by
+/// <see cref="Authenticator"/>, so that login timing does not tell which user names exist.)
 /// </summary>
 public static class PasswordHasher
 {
     public const int DefaultIterations = 600_000;
     private const string Scheme = "pbkdf2-sha256";
-    private static readonly Lazy<string> Dummy = new(() => Hash("dummy password for timing equalization", DefaultIterations));
 
     public static string Hash(string password, int iterations = DefaultIterations)
     {
@@ -40,12 +39,5 @@ public static class PasswordHasher
         if (expected.Length != 32) return false;
         byte[] actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
         return CryptographicOperations.FixedTimeEquals(actual, expected);
-    }
-
-    /// <summary>Does the work of one verification and returns false.</summary>
-    public static bool VerifyDummy(string password)
-    {
-        _ = Verify(password, Dummy.Value);
-        return false;
     }
 }

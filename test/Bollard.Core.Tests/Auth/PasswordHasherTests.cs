@@ -101,11 +101,4 @@ public sealed class PasswordHasherTests
     [MemberData(nameof(MalformedHashes))]
     public void Verify_MalformedStoredHash_IsFalse_NeverThrows(string stored) =>
         Assert.False(PasswordHasher.Verify("password", stored));
-
-    [Fact]
-    public void VerifyDummy_IsAlwaysFalse()
-    {
-        Assert.False(PasswordHasher.VerifyDummy("dummy password for timing equalization"));
-        Assert.False(PasswordHasher.VerifyDummy(""));
-    }
 }
