@@ -3,44 +3,29 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using Bollard.Core.Tests.Auth;
 
 namespace Bollard.IntegrationTests.Support;
 
 /// <summary>Builds JWS compact tokens by hand, so tests can present whatever an attacker would.</summary>
 public static class AuthJwt
 {
-    public static string B64(byte[] data) => Base64Url.EncodeToString(data);
+    // The signing primitives are shared with the unit tests (JwtForge, linked into this project).
+    public static string B64(byte[] data) => JwtForge.B64(data);
 
-    public static string B64(string text) => B64(Encoding.UTF8.GetBytes(text));
+    public static string B64(string text) => JwtForge.B64(text);
 
-    public static byte[] FromB64(string text) => Base64Url.DecodeFromChars(text);
+    public static byte[] FromB64(string text) => JwtForge.FromB64(text);
 
-    public static string SigningInput(JsonObject header, JsonObject claims) => B64(header.ToJsonString()) + "." + B64(claims.ToJsonString());
+    public static string SigningInput(JsonObject header, JsonObject claims) => JwtForge.SigningInput(header, claims);
 
-    public static string SignEs256(JsonObject header, JsonObject claims, ECDsa key)
-    {
-        string input = SigningInput(header, claims);
-        return input + "." + B64(key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
-    }
+    public static string SignEs256(JsonObject header, JsonObject claims, ECDsa key) => JwtForge.SignEs256(header, claims, key);
 
-    public static string SignHs256(JsonObject header, JsonObject claims, byte[] secret)
-    {
-        string input = SigningInput(header, claims);
-        return input + "." + B64(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(input)));
-    }
+    public static string SignHs256(JsonObject header, JsonObject claims, byte[] secret) => JwtForge.SignHs256(header, claims, secret);
 
-    public static string SignRs256(JsonObject header, JsonObject claims, RSA key)
-    {
-        string input = SigningInput(header, claims);
-        return input + "." + B64(key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
-    }
+    public static string SignRs256(JsonObject header, JsonObject claims, RSA key) => JwtForge.SignRs256(header, claims, key);
 
-    public static ECDsa ImportPkcs8(byte[] pkcs8)
-    {
-        var key = ECDsa.Create();
-        key.ImportPkcs8PrivateKey(pkcs8, out _);
-        return key;
-    }
+    public static ECDsa ImportPkcs8(byte[] pkcs8) => JwtForge.ImportPkcs8(pkcs8);
 
     public static JsonObject Header(string? kid, string alg = "ES256")
     {
@@ -72,11 +57,7 @@ public static class AuthJwt
         };
     }
 
-    public static JsonObject Jwk(ECDsa key)
-    {
-        var p = key.ExportParameters(false);
-        return new JsonObject { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = B64(p.Q.X!), ["y"] = B64(p.Q.Y!) };
-    }
+    public static JsonObject Jwk(ECDsa key) => JwtForge.Jwk(key);
 
     public static string SelfSignedCertificate(ECDsa key)
     {
