@@ -14,6 +14,17 @@ public sealed class SmokeTests
     }
 
     [Fact]
+    public async Task HealthAndReadiness_Answer200()
+    {
+        await using var server = await BollardServer.StartAsync(new Dictionary<string, string?> { ["Auth:Enabled"] = "true", ["Auth:AdminPassword"] = "admin-password-123" });
+        using var health = await server.Client.GetAsync("/healthz");
+        using var ready = await server.Client.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("ready", await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task PushedImage_CanBePulledBackByTag()
     {
         await using var server = await BollardServer.StartAsync();

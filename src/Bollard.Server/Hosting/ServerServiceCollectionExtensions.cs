@@ -69,7 +69,19 @@ public static class ServerServiceCollectionExtensions
         ManagementApi.Map(app);
         app.MapOpenApi("/api/v1/openapi.json");
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", () => Results.Text("ready"));
+        // Ready means the metadata store answers; a node whose database is gone must leave the load balancer.
+        app.MapGet("/readyz", async (Bollard.Core.Storage.IRepositoryStore repositories, CancellationToken ct) =>
+        {
+            try
+            {
+                await repositories.ListAsync(null, 1, ct).ConfigureAwait(false);
+                return Results.Text("ready");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return Results.Text($"not ready: {e.Message}", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        });
         return app;
     }
 }
