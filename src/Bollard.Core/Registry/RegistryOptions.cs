@@ -16,8 +16,10 @@ public sealed record RegistryOptions
     public int MaxPageSize { get; init; } = 1000;
 
     /// <summary>Upload sessions untouched for this long are removed with their data.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan UploadExpiry { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>How often expired uploads are looked for.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan UploadSweepInterval { get; init; } = TimeSpan.FromMinutes(10);
 }

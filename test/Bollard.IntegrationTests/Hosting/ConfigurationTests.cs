@@ -64,6 +64,26 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Registry:UploadSweepInterval", "00:00:00")]
+    [InlineData("Registry:UploadExpiry", "-00:01:00")]
+    [InlineData("Registry:MaxPageSize", "0")]
+    [InlineData("Auth:TokenLifetime", "00:00:10")]
+    public async Task OutOfRangeSetting_FailsAtStartupNamingIt(string key, string value)
+    {
+        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var app = BollardApplication.Build(null, new Dictionary<string, string?>
+            {
+                ["Server:Listen"] = "127.0.0.1:0",
+                ["Storage:DataDir"] = Path.Combine(_dir, "range"),
+                [key] = value,
+            }, b => b.SetMinimumLevel(LogLevel.None));
+            await app.StartAsync();
+        });
+        Assert.Contains(key.Split(':')[1], e.Message);
+    }
+
+    [Theory]
     [InlineData("127.0.0.1:5000", "127.0.0.1:5000")]
     [InlineData("0.0.0.0:80", "0.0.0.0:80")]
     [InlineData("[::1]:5000", "[::1]:5000")]
