@@ -63,20 +63,25 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
         long generation = Interlocked.Read(ref _generation);
         var now = time.GetUtcNow();
         if (_subjects.TryGetValue(subject, out var hit) && hit.Until > now && hit.Generation == generation)
-            return hit.Principal is { Kind: PrincipalKind.Robot } && await RobotExpiredAsync(hit.Principal, ct).ConfigureAwait(false) ? null : hit.Principal;
+            return hit.Principal;
         Principal? principal = null;
+        var until = now + SubjectCacheLifetime;
         if (subject.StartsWith(RobotPrefix, StringComparison.Ordinal))
         {
             var robot = await identities.GetRobotAsync(subject, ct).ConfigureAwait(false);
             if (robot is not null && (robot.ExpiresAt is null || robot.ExpiresAt > now))
+            {
                 principal = new Principal(PrincipalKind.Robot, robot.Id, robot.Name, false) { CreatedAt = robot.CreatedAt };
+                // The entry ends no later than the robot does, so an expired robot is never served from the cache.
+                if (robot.ExpiresAt < until) until = robot.ExpiresAt.Value;
+            }
         }
         else
         {
             var user = await identities.GetUserAsync(subject, ct).ConfigureAwait(false);
             if (user is not null) principal = new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin) { CreatedAt = user.CreatedAt };
         }
-        _subjects[subject] = (principal, now + SubjectCacheLifetime, generation);
+        _subjects[subject] = (principal, until, generation);
         return principal;
     }
 
@@ -86,12 +91,6 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
         Interlocked.Increment(ref _generation);
         _verified.Clear();
         _subjects.Clear();
-    }
-
-    private async Task<bool> RobotExpiredAsync(Principal robot, CancellationToken ct)
-    {
-        var record = await identities.GetRobotAsync(robot.Id, ct).ConfigureAwait(false);
-        return record is null || record.ExpiresAt <= time.GetUtcNow();
     }
 
     /// <returns>The principal (null when the credentials are wrong) and when the credential itself expires.</returns>

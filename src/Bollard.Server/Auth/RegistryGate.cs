@@ -119,10 +119,10 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
     /// <summary>Whether the caller's principal may pull <paramref name="repository"/> (catalog filtering, mounts).</summary>
     public async Task<bool> CanPullAsync(RegistryCaller caller, RepositoryName repository, CancellationToken ct, bool ignoreTokenScope = false)
     {
-        if (caller.Unrestricted) return true;
-        var rights = await evaluator.RightsAsync(caller.Principal, repository.Value, ct).ConfigureAwait(false);
-        if (!ignoreTokenScope) rights &= caller.GrantedFor(repository.Value);
-        return rights.HasFlag(RepositoryAccess.Pull);
+        var access = ignoreTokenScope && !caller.Unrestricted
+            ? await evaluator.RightsAsync(caller.Principal, repository.Value, ct).ConfigureAwait(false)
+            : await AccessAsync(caller, repository, ct).ConfigureAwait(false);
+        return access.HasFlag(RepositoryAccess.Pull);
     }
 
     /// <summary>The realm of the Bearer challenge: configured, or this server's own token endpoint.</summary>
