@@ -24,7 +24,7 @@ public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access,
 /// class), and <c>iss</c>, <c>aud</c>, <c>exp</c>, <c>nbf</c> are checked with a small clock skew.
 /// Rotation adds a new active key; retired keys still validate tokens until those can no longer be valid.
 /// </summary>
-public sealed class TokenService(ISigningKeyStore store, AuthOptions options, TimeProvider time)
+public sealed class TokenService(ISigningKeyStore store, AuthOptions options, TimeProvider time) : IDisposable
 {
     private const int MaxTokenLength = 16 * 1024;
     private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
@@ -255,4 +255,5 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
     {
         public ActiveKey Active => ActiveOrNull ?? throw new InvalidOperationException("no active token signing key");
     }
+    public void Dispose() => _loadLock.Dispose();
 }

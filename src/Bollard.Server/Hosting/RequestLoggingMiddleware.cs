@@ -22,16 +22,17 @@ public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogg
                 var request = context.Request;
                 // The raw target shows what the client really sent (before decoding and dot-segment removal).
                 string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "";
-                Log.Request(logger, request.Method, target, context.Response.StatusCode,
-                    request.ContentLength ?? 0, context.Response.ContentLength ?? 0,
-                    Stopwatch.GetElapsedTime(start).TotalMilliseconds, context.Connection.RemoteIpAddress?.ToString() ?? "-");
+                long bytesIn = request.ContentLength ?? 0, bytesOut = context.Response.ContentLength ?? 0;
+                double elapsedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                string client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
+                Log.Request(logger, request.Method, target, context.Response.StatusCode, bytesIn, bytesOut, elapsedMs, client);
             }
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, SkipEnabledCheck = true,
             Message = "{Method} {Target} {Status} in={BytesIn} out={BytesOut} {DurationMs:0.0}ms client={Client}")]
         public static partial void Request(ILogger logger, string method, string target, int status, long bytesIn, long bytesOut, double durationMs, string client);
     }

@@ -6,6 +6,7 @@ using Bollard.Core.Storage;
 namespace Bollard.Storage.FileSystem;
 
 /// <summary>An upload streaming into a temp file while SHA-256 runs over it. Calls are serialized by a lock.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A SemaphoreSlim needs Dispose only once its AvailableWaitHandle was used; sessions end while other callers may still wait.")]
 internal sealed class FileSystemUploadSession : IUploadSession
 {
     private readonly FileSystemBlobStore _store;

@@ -7,6 +7,8 @@ namespace Bollard.Storage.Sqlite;
 
 public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
 {
+    private static readonly string[] InsertParameters = ["$t", "$p", "$c", "$a", "$r", "$ref", "$o", "$d", "$n"];
+
     public async ValueTask AppendAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct)
     {
         if (events.Count == 0) return;
@@ -16,7 +18,7 @@ public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
             using var insert = c.CreateCommand();
             insert.Transaction = tx;
             insert.CommandText = "INSERT INTO audit_events(time, principal, client, action, repository, reference, outcome, detail, count) VALUES ($t, $p, $c, $a, $r, $ref, $o, $d, $n)";
-            var parameters = new[] { "$t", "$p", "$c", "$a", "$r", "$ref", "$o", "$d", "$n" }.Select(n => insert.Parameters.Add(n, SqliteType.Text)).ToArray();
+            var parameters = InsertParameters.Select(n => insert.Parameters.Add(n, SqliteType.Text)).ToArray();
             parameters[0].SqliteType = SqliteType.Integer;
             parameters[8].SqliteType = SqliteType.Integer;
             insert.Prepare();

@@ -84,7 +84,8 @@ public static partial class BollardApplication
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
-            Log.Started(app.Logger, string.Join(", ", addresses ?? []), Path.GetFullPath(settings.DataDir), settings.MetadataType, settings.BlobType);
+            string listening = string.Join(", ", addresses ?? []), dataDir = Path.GetFullPath(settings.DataDir);
+            Log.Started(app.Logger, listening, dataDir, settings.MetadataType, settings.BlobType);
         });
         return app;
     }

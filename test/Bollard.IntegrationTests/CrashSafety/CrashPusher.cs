@@ -168,19 +168,19 @@ internal sealed class CrashPusher(int worker, int round, HttpClient client, Push
         while (data.Length - offset > (finalInPut ? chunk : 0))
         {
             int length = (int)Math.Min(chunk, data.Length - offset);
-            if (!await PatchAsync(client, location, data, offset, length, ct, Unexpected)) return false;
+            if (!await PatchAsync(client, location, data, offset, length, Unexpected, ct)) return false;
             offset += length;
             ledger.Pending[worker] = new PushLedger.PendingUpload(repo, location, data, offset);
         }
         ledger.Pending[worker] = new PushLedger.PendingUpload(repo, location, data, offset, Closing: true);
-        if (!await PutUploadAsync(client, location, digest, data, offset, ct, Unexpected)) return false;
+        if (!await PutUploadAsync(client, location, digest, data, offset, Unexpected, ct)) return false;
         ledger.Pending[worker] = null;
         return true;
     }
 
     /// <summary>PATCH one chunk with Content-Range; checks the Range the server answers.</summary>
-    public static async Task<bool> PatchAsync(HttpClient client, string location, byte[] data, long offset, int length, CancellationToken ct,
-        Func<string, HttpResponseMessage, string, bool> unexpected)
+    public static async Task<bool> PatchAsync(HttpClient client, string location, byte[] data, long offset, int length,
+        Func<string, HttpResponseMessage, string, bool> unexpected, CancellationToken ct)
     {
         using var content = new ByteArrayContent(data, (int)offset, length);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
@@ -196,8 +196,8 @@ internal sealed class CrashPusher(int worker, int round, HttpClient client, Push
     }
 
     /// <summary>The closing PUT ?digest=, carrying whatever is left of <paramref name="data"/> after <paramref name="offset"/>.</summary>
-    public static async Task<bool> PutUploadAsync(HttpClient client, string location, string digest, byte[] data, long offset, CancellationToken ct,
-        Func<string, HttpResponseMessage, string, bool> unexpected)
+    public static async Task<bool> PutUploadAsync(HttpClient client, string location, string digest, byte[] data, long offset,
+        Func<string, HttpResponseMessage, string, bool> unexpected, CancellationToken ct)
     {
         using var content = new ByteArrayContent(data, (int)offset, (int)(data.Length - offset));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");

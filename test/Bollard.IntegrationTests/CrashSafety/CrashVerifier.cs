@@ -194,9 +194,9 @@ internal static partial class CrashVerifier
             }
             string digest = RegistryTestClient.Sha256(pending.Data);
             long remaining = pending.Data.Length - have;
-            if (remaining > 0 && !await CrashPusher.PatchAsync(server.Client, pending.Location, pending.Data, have, (int)remaining, CancellationToken.None, Fail))
+            if (remaining > 0 && !await CrashPusher.PatchAsync(server.Client, pending.Location, pending.Data, have, (int)remaining, Fail, CancellationToken.None))
                 continue;
-            if (!await CrashPusher.PutUploadAsync(server.Client, pending.Location, digest, pending.Data, pending.Data.Length, CancellationToken.None, Fail))
+            if (!await CrashPusher.PutUploadAsync(server.Client, pending.Location, digest, pending.Data, pending.Data.Length, Fail, CancellationToken.None))
                 continue;
             ledger.Blobs[(pending.Repo, digest)] = pending.Data.Length;
             Interlocked.Increment(ref ledger.Resumed);
