@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Bollard.Server.Hosting;
@@ -20,7 +21,8 @@ public static class ServerServiceCollectionExtensions
         services.AddOptions<RegistryOptions>().Bind(configuration.GetSection(RegistryOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RegistryOptions>>().Value);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Bollard.Core.Health.BackgroundHealth>();
         services.AddSingleton<BlobService>();
         services.AddSingleton<ManifestService>();
         services.AddSingleton<DistributionHandler>();
@@ -70,11 +72,16 @@ public static class ServerServiceCollectionExtensions
         app.MapOpenApi("/api/v1/openapi.json");
         app.MapGet("/healthz", () => Results.Text("ok"));
         // Ready means the metadata store answers; a node whose database is gone must leave the load balancer.
-        app.MapGet("/readyz", async (Bollard.Core.Storage.IRepositoryStore repositories, CancellationToken ct) =>
+        app.MapGet("/readyz", async (Bollard.Core.Storage.IRepositoryStore repositories, Bollard.Core.Health.BackgroundHealth health, CancellationToken ct) =>
         {
             try
             {
                 await repositories.ListAsync(null, 1, ct).ConfigureAwait(false);
+                // A background part that keeps failing (audit writer, sweeps) makes the node not ready, with the reason.
+                var failing = health.Snapshot().Where(c => !c.Healthy).ToList();
+                if (failing.Count > 0)
+                    return Results.Text("not ready: " + string.Join("; ", failing.Select(c => $"{c.Component}: {c.Error} ({c.ConsecutiveFailures} failures since {c.Since:O})")),
+                        statusCode: StatusCodes.Status503ServiceUnavailable);
                 return Results.Text("ready");
             }
             catch (Exception e) when (e is not OperationCanceledException)

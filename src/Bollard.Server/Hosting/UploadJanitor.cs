@@ -1,3 +1,4 @@
+using Bollard.Core.Health;
 using Bollard.Core.Registry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Bollard.Server.Hosting;
 
 /// <summary>Removes abandoned upload sessions and their temp files (<see cref="RegistryOptions.UploadExpiry"/>).</summary>
-public sealed partial class UploadJanitor(BlobService blobs, RegistryOptions options, TimeProvider time, ILogger<UploadJanitor> logger) : BackgroundService
+public sealed partial class UploadJanitor(BlobService blobs, RegistryOptions options, TimeProvider time, BackgroundHealth health, ILogger<UploadJanitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -16,10 +17,12 @@ public sealed partial class UploadJanitor(BlobService blobs, RegistryOptions opt
             {
                 int removed = await blobs.PurgeExpiredUploadsAsync(options.UploadExpiry, stoppingToken).ConfigureAwait(false);
                 if (removed > 0) Log.Purged(logger, removed);
+                health.Healthy("upload-sweep");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.Failed(logger, e);
+                health.Failing("upload-sweep", e.Message);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
