@@ -18,6 +18,8 @@ const string Usage = """
       make-image DIR TAG LAYERS LAYER_MIB SEED    write an OCI image layout (gzip layers of random data)
       parse-wrk FILE                              requests/s and p99 from `wrk --latency` output
       summarize RESULTS.tsv                       markdown table of medians and ratios
+      start-time PORT PATH IDLE_S -- COMMAND ARGS  ms from process start to the first HTTP answer on
+                                                  127.0.0.1:PORT, then idle RSS/PSS after IDLE_S seconds
     """;
 
 if (args.Length == 0)
@@ -56,6 +58,12 @@ try
             return 0;
         case "parse-wrk":
             Console.WriteLine(WrkOutput.Parse(File.ReadAllText(a[0])));
+            return 0;
+        case "start-time":
+            if (a.Length < 5 || a[3] != "--") throw new BenchException("usage: start-time PORT PATH IDLE_S -- COMMAND ARGS");
+            Console.WriteLine(await StartTime.MeasureAsync(
+                new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, Int(a, 0, 0)), a[1], TimeSpan.FromSeconds(60),
+                TimeSpan.FromSeconds(double.Parse(a[2], CultureInfo.InvariantCulture)), a[4..]));
             return 0;
         case "summarize":
             Console.Write(Summary.Render(a[0]));

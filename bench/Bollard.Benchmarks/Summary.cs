@@ -43,7 +43,9 @@ internal static partial class WrkOutput
 
 /// <summary>
 /// Renders the results file of bench/run.sh (tab-separated: scenario, metric, unit, better, server, iteration,
-/// value) as markdown: the median (and range) per server, the ratio Bollard/docker-registry and whether Bollard is ahead.
+/// value) as markdown: the median and min-max range per server, the ratio Bollard/docker-registry of the medians,
+/// the range of the per-round ratios (both servers measured in the same round, one after the other) and which
+/// server is ahead. Rows of the server "empty-aspnet" (an empty ASP.NET Core app) get their own column.
 /// </summary>
 internal static class Summary
 {
@@ -52,35 +54,49 @@ internal static class Summary
         var rows = File.ReadAllLines(path)
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(l => l.Split('\t'))
-            .Where(f => f.Length == 7)
-            .Select(f => new Row(f[0], f[1], f[2], f[3], f[4], double.Parse(f[6], CultureInfo.InvariantCulture)))
+            .Where(f => f.Length == 7 && f[6].Length > 0)
+            .Select(f => new Row(f[0], f[1], f[2], f[3], f[4], int.Parse(f[5], CultureInfo.InvariantCulture), double.Parse(f[6], CultureInfo.InvariantCulture)))
             .ToList();
         var sb = new StringBuilder();
         var machine = rows.Where(r => r.Server == "machine").ToList();
         if (machine.Count > 0)
         {
-            sb.AppendLine("| machine limit | value | unit |");
-            sb.AppendLine("|---|---:|---|");
+            sb.AppendLine("| machine limit or condition | median (min–max) | unit | rounds |");
+            sb.AppendLine("|---|---:|---|---:|");
             foreach (var g in machine.GroupBy(r => (r.Scenario, r.Metric, r.Unit)))
-                sb.AppendLine(CultureInfo.InvariantCulture, $"| {g.Key.Scenario} | {Format(Median(g))} | {g.Key.Unit} |");
+            {
+                var list = g.ToList();
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| {g.Key.Scenario} | {Format(Median(list))}{Range(list)} | {g.Key.Unit} | {list.Count} |");
+            }
             sb.AppendLine();
         }
-        sb.AppendLine("| scenario | metric | Bollard | docker-registry | Bollard/docker-registry | better | runs |");
-        sb.AppendLine("|---|---|---:|---:|---:|---|---:|");
+        bool empty = rows.Any(r => r.Server == "empty-aspnet");
+        sb.AppendLine(empty
+            ? "| scenario | metric | Bollard | docker-registry | empty ASP.NET Core app | Bollard/docker-registry (medians) | Bollard/docker-registry per round (min–max) | better | rounds |"
+            : "| scenario | metric | Bollard | docker-registry | Bollard/docker-registry (medians) | Bollard/docker-registry per round (min–max) | better | rounds |");
+        sb.AppendLine(empty ? "|---|---|---:|---:|---:|---:|---:|---|---:|" : "|---|---|---:|---:|---:|---:|---|---:|");
         foreach (var g in rows.Where(r => r.Server != "machine").GroupBy(r => (r.Scenario, r.Metric, r.Unit, r.Better)))
         {
             var b = g.Where(r => r.Server == "bollard").ToList();
             var d = g.Where(r => r.Server == "registry").ToList();
+            var e = g.Where(r => r.Server == "empty-aspnet").ToList();
             double? mb = b.Count > 0 ? Median(b) : null, md = d.Count > 0 ? Median(d) : null;
-            string ratio = mb is { } x && md is { } y && y != 0 ? (x / y).ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
+            string ratio = mb is { } x && md is { } y && y != 0 ? Ratio(x / y) : "-";
+            // paired by round: the spread of the ratio itself, which a busy machine moves less than either figure
+            var perRound = b.Join(d, r => r.Iteration, r => r.Iteration, (rb, rd) => rd.Value != 0 ? rb.Value / rd.Value : double.NaN)
+                .Where(v => !double.IsNaN(v)).ToList();
+            string ratioRange = perRound.Count > 1 ? $"{Ratio(perRound.Min())}–{Ratio(perRound.Max())}" : "-";
             string verdict = mb is { } bx && md is { } dx
                 ? (g.Key.Better == "higher" ? bx >= dx : bx <= dx) ? "Bollard" : "docker-registry"
                 : "-";
+            string emptyColumn = empty ? $" {Format(e.Count > 0 ? Median(e) : null)}{Range(e)} |" : "";
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {g.Key.Scenario} | {g.Key.Metric} ({g.Key.Unit}, {g.Key.Better} is better) | {Format(mb)}{Range(b)} | {Format(md)}{Range(d)} | {ratio} | {verdict} | {Math.Max(b.Count, d.Count)} |");
+                $"| {g.Key.Scenario} | {g.Key.Metric} ({g.Key.Unit}, {g.Key.Better} is better) | {Format(mb)}{Range(b)} | {Format(md)}{Range(d)} |{emptyColumn} {ratio} | {ratioRange} | {verdict} | {Math.Max(b.Count, Math.Max(d.Count, e.Count))} |");
         }
         return sb.ToString();
     }
+
+    private static string Ratio(double v) => v.ToString("F2", CultureInfo.InvariantCulture) + "x";
 
     private static double Median(IEnumerable<Row> rows)
     {
@@ -100,5 +116,5 @@ internal static class Summary
         _ => v.Value.ToString("F2", CultureInfo.InvariantCulture),
     };
 
-    private sealed record Row(string Scenario, string Metric, string Unit, string Better, string Server, double Value);
+    private sealed record Row(string Scenario, string Metric, string Unit, string Better, string Server, int Iteration, double Value);
 }
