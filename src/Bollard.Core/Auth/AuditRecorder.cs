@@ -11,10 +11,17 @@ namespace Bollard.Core.Auth;
 /// Identical pulls (same principal, client, repository, reference) that fall into one batch are stored as one
 /// record with a <see cref="AuditEvent.Count"/>, time of the first: every pull is still counted, but a client
 /// pulling one manifest in a loop costs one row per batch instead of one per request (bench/README.md, (d'')).
+/// What an event may store, repeated refusals and the rate per source are bounded by <see cref="AuditShaper"/>.
 /// </summary>
-public sealed class AuditRecorder(IAuditLog log, TimeProvider time)
+public sealed class AuditRecorder(IAuditLog log, TimeProvider time, AuthOptions options)
 {
     private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan PendingTick = TimeSpan.FromSeconds(1);
+    private readonly AuditShaper _shaper = new(options);
+    private readonly Lock _shaping = new();
+
+    public AuditRecorder(IAuditLog log, TimeProvider time) : this(log, time, new AuthOptions()) { }
+
     // Unbounded and single-reader: writers never take a lock (a bounded channel's lock was a third of a
     // manifest GET's cost under 32 concurrent pulls). The writer drains it every BatchWindow.
     private readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions
@@ -25,10 +32,13 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time)
 
     public void Record(string principal, string client, string action, string outcome, string? repository = null, string? reference = null, string? detail = null)
     {
+        // Bounded here, so that what waits in the queue is small too.
         var e = new AuditEvent
         {
-            Time = time.GetUtcNow(), Principal = principal, ClientAddress = client, Action = action,
-            Outcome = outcome, Repository = repository, Reference = reference, Detail = detail,
+            Time = time.GetUtcNow(), Principal = AuditShaper.Bound(principal, AuditShaper.MaxPrincipal)!,
+            ClientAddress = AuditShaper.Bound(client, AuditShaper.MaxClient)!, Action = AuditShaper.Bound(action, AuditShaper.MaxAction)!,
+            Outcome = AuditShaper.Bound(outcome, AuditShaper.MaxOutcome)!, Repository = AuditShaper.Bound(repository, AuditShaper.MaxRepository),
+            Reference = AuditShaper.Bound(reference, AuditShaper.MaxReference), Detail = AuditShaper.Bound(detail, AuditShaper.MaxDetail),
         };
         _queue.Writer.TryWrite(new Entry(e, null)); // always succeeds on an unbounded channel
     }
@@ -46,19 +56,36 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time)
     {
         var batch = new List<AuditEvent>(256);
         var waiters = new List<TaskCompletionSource>();
-        while (await _queue.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
+        Task<bool>? wait = null;
+        while (true)
         {
+            wait ??= _queue.Reader.WaitToReadAsync(ct).AsTask();
+            if (!wait.IsCompleted && HasPending())
+            {
+                // Held-back rows (coalesced refusals, suppressed counts) are written when their window ends,
+                // also when nothing else arrives.
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var delay = Task.Delay(PendingTick, time, tick.Token);
+                if (await Task.WhenAny(wait, delay).ConfigureAwait(false) != wait)
+                {
+                    await log.AppendAsync(Shape([], flush: false), CancellationToken.None).ConfigureAwait(false);
+                    continue;
+                }
+                await tick.CancelAsync().ConfigureAwait(false);
+            }
+            if (!await wait.ConfigureAwait(false)) break;
+            wait = null;
             // Let a batch gather: each write is a durable (fsynced) transaction that shares the database's single
             // writer with pushes, so one per event would cost more than the pulls it records.
             await Task.Delay(BatchWindow, time, ct).ConfigureAwait(false);
-            while (batch.Count < 1000 && _queue.Reader.TryRead(out var entry))
+            while (batch.Count < 5000 && _queue.Reader.TryRead(out var entry))
             {
                 if (entry.Event is not null) batch.Add(entry.Event);
                 if (entry.Flushed is not null) waiters.Add(entry.Flushed);
             }
             try
             {
-                await log.AppendAsync(Coalesce(batch), CancellationToken.None).ConfigureAwait(false);
+                await log.AppendAsync(Shape(batch, flush: waiters.Count > 0), CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {
@@ -69,34 +96,34 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time)
         }
     }
 
-    private static List<AuditEvent> Coalesce(List<AuditEvent> batch)
+    private bool HasPending()
     {
-        var result = new List<AuditEvent>(batch.Count);
-        var pulls = new Dictionary<(string, string, string?, string?, string, string?), int>();
-        foreach (var e in batch)
-        {
-            if (e.Action != "pull") { result.Add(e); continue; }
-            var key = (e.Principal, e.ClientAddress, e.Repository, e.Reference, e.Outcome, e.Detail);
-            if (pulls.TryGetValue(key, out int at)) result[at] = result[at] with { Count = result[at].Count + e.Count };
-            else
-            {
-                pulls[key] = result.Count;
-                result.Add(e);
-            }
-        }
-        return result;
+        lock (_shaping) return _shaper.HasPending;
     }
 
-    /// <summary>Writes whatever is queued, for shutdown.</summary>
+    private List<AuditEvent> Shape(List<AuditEvent> batch, bool flush)
+    {
+        lock (_shaping) return _shaper.Shape(batch, time.GetUtcNow(), flush);
+    }
+
+    /// <summary>Writes whatever is queued or held back, for shutdown.</summary>
     public async Task DrainAsync()
     {
         var batch = new List<AuditEvent>();
+        var waiters = new List<TaskCompletionSource>();
         while (_queue.Reader.TryRead(out var entry))
         {
             if (entry.Event is not null) batch.Add(entry.Event);
-            entry.Flushed?.TrySetResult();
+            if (entry.Flushed is not null) waiters.Add(entry.Flushed);
         }
-        await log.AppendAsync(Coalesce(batch), CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await log.AppendAsync(Shape(batch, flush: true), CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var w in waiters) w.TrySetResult();
+        }
     }
 
     private sealed record Entry(AuditEvent? Event, TaskCompletionSource? Flushed);

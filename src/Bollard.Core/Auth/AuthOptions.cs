@@ -44,6 +44,17 @@ public sealed record AuthOptions
     /// <summary>Password of the <c>admin</c> user created at first start; generated and printed once when absent.</summary>
     public string? AdminPassword { get; init; }
 
+    /// <summary>
+    /// Audit rows per source (client address, IPv6 by /64) and minute for events that are not a success of an
+    /// authenticated principal (failed logins, refusals, anonymous token requests); the excess is counted in one
+    /// <c>audit.suppressed</c> row per source and minute instead of stored one by one.
+    /// </summary>
+    [Range(1, 1_000_000)] public int AuditMaxEventsPerSourcePerMinute { get; init; } = 600;
+
+    /// <summary>Identical refusals (same principal, client, action, outcome, target, detail) within this window are one audit row with a count.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan AuditCoalesceWindow { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>PBKDF2 iteration count for new password hashes (OWASP: 600,000 for PBKDF2-HMAC-SHA256).</summary>
     [Range(1, 10_000_000)] public int PasswordIterations { get; init; } = PasswordHasher.DefaultIterations;
 }

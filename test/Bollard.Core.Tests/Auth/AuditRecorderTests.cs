@@ -53,4 +53,83 @@ public sealed class AuditRecorderTests
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer);
     }
+
+    private static AuditRecorder Recorder(MemoryAuditLog log, TimeProvider time, int perMinute = 600, int coalesceSeconds = 10) =>
+        new(log, time, new AuthOptions { AuditMaxEventsPerSourcePerMinute = perMinute, AuditCoalesceWindow = TimeSpan.FromSeconds(coalesceSeconds) });
+
+    [Fact]
+    public async Task HugeFields_AreCutWithAMarker()
+    {
+        var log = new MemoryAuditLog();
+        var recorder = Recorder(log, TimeProvider.System);
+        string name = new('u', 6000);
+        string scopes = string.Join(' ', Enumerable.Range(0, 500).Select(i => $"repository:x{i}/*:pull"));
+        recorder.Record(name, "10.0.0.1", "login", "throttled");
+        recorder.Record("", "10.0.0.1", "token.issue", "success", detail: "(rejected: " + scopes + ")");
+
+        await recorder.DrainAsync();
+
+        var login = log.Events.Single(e => e.Action == "login");
+        Assert.True(login.Principal.Length <= AuditShaper.MaxPrincipal, $"{login.Principal.Length} characters stored");
+        Assert.StartsWith("uuuu", login.Principal, StringComparison.Ordinal);
+        Assert.Contains("[+", login.Principal, StringComparison.Ordinal);
+        var issue = log.Events.Single(e => e.Action == "token.issue");
+        Assert.True(issue.Detail!.Length <= AuditShaper.MaxDetail, $"{issue.Detail.Length} characters stored");
+        Assert.EndsWith("chars]", issue.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RepeatedFailures_WithinTheWindow_AreOneRowWithACount()
+    {
+        var log = new MemoryAuditLog();
+        var time = new FakeTimeProvider();
+        var recorder = Recorder(log, time);
+        for (int i = 0; i < 50; i++)
+        {
+            recorder.Record("admin", "10.0.0.1", "login", "throttled");
+            time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+        recorder.Record("admin", "10.0.0.2", "login", "throttled"); // another client: its own row
+        time.Advance(TimeSpan.FromSeconds(11));
+        recorder.Record("admin", "10.0.0.1", "login", "throttled"); // after the window: a new row
+
+        await recorder.DrainAsync();
+
+        var rows = log.Events.Where(e => e.ClientAddress == "10.0.0.1").ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(50, rows[0].Count);
+        Assert.Equal(1, rows[1].Count);
+        Assert.Single(log.Events, e => e.ClientAddress == "10.0.0.2");
+    }
+
+    [Fact]
+    public async Task OneSource_CannotGrowTheLogFasterThanItsBudget_TheRestIsCounted()
+    {
+        var log = new MemoryAuditLog();
+        var time = new FakeTimeProvider();
+        var recorder = Recorder(log, time, perMinute: 20);
+        // Distinct names (nothing to coalesce), anonymous token requests, all from one IPv6 /64.
+        for (int i = 0; i < 500; i++)
+        {
+            recorder.Record($"guess-{i}", $"2001:db8::{i:x}", "login", "failure");
+            recorder.Record("", $"2001:db8::{i:x}", "token.issue", "success", detail: $"repository:r{i}:pull");
+        }
+        // A logged-in user's successful work from another address is not limited.
+        for (int i = 0; i < 30; i++) recorder.Record("alice", "10.0.0.9", "push", "success", "team/app", $"v{i}");
+
+        await recorder.DrainAsync();
+
+        Assert.Equal(20, log.Events.Count(e => e.ClientAddress.StartsWith("2001:db8::", StringComparison.Ordinal) && e.Action != AuditShaper.SuppressedAction));
+        var suppressed = log.Events.Single(e => e.Action == AuditShaper.SuppressedAction);
+        Assert.Equal(980, suppressed.Count);
+        Assert.Equal("2001:db8::/64", suppressed.ClientAddress);
+        Assert.Equal(30, log.Events.Count(e => e.Principal == "alice"));
+        Assert.Equal(1030, log.Events.Sum(e => e.Count)); // every event is accounted for
+
+        // A minute later the source has a new budget.
+        time.Advance(TimeSpan.FromMinutes(1));
+        recorder.Record("late", "2001:db8::1", "login", "failure");
+        await recorder.DrainAsync();
+        Assert.Contains(log.Events, e => e.Principal == "late");
+    }
 }

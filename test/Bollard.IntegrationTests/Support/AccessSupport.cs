@@ -14,7 +14,7 @@ public sealed record AccessCreds(string User, string Secret)
 }
 
 /// <summary>One audit event as <c>GET /api/v1/audit</c> returns it.</summary>
-public sealed record AccessAuditEvent(long Id, string Principal, string Action, string? Repository, string? Reference, string Outcome, string? Detail);
+public sealed record AccessAuditEvent(long Id, string Principal, string Action, string? Repository, string? Reference, string Outcome, string? Detail, int Count = 1);
 
 /// <summary>
 /// A real Bollard with access control on (admin password given, cheap PBKDF2 so tests stay fast), plus helpers
@@ -178,7 +178,7 @@ public sealed class AccessServer : IAsyncDisposable
         return body["events"]!.AsArray().Select(e => new AccessAuditEvent(
             e!["id"]!.GetValue<long>(), e["principal"]!.GetValue<string>(), e["action"]!.GetValue<string>(),
             e["repository"]?.GetValue<string>(), e["reference"]?.GetValue<string>(), e["outcome"]!.GetValue<string>(),
-            e["detail"]?.GetValue<string>())).ToList();
+            e["detail"]?.GetValue<string>(), e["count"]?.GetValue<int>() ?? 1)).ToList();
     }
 
     /// <summary>Asserts at least one audit event matches; returns the matches.</summary>
