@@ -66,7 +66,8 @@ public sealed partial class FirstStartTests : IDisposable
             audit.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{password}")));
             using var response = await client.SendAsync(audit);
             var events = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["events"]!.AsArray();
-            Assert.Equal(7, events.Count);
+            // Identical failures within Auth:AuditCoalesceWindow are one event with a count (issue 6, B2).
+            Assert.Equal(7, events.Sum(e => e!["count"]!.GetValue<int>()));
         }
         using (var audit = new HttpRequestMessage(HttpMethod.Get, "/api/v1/audit?action=user.create"))
         {
