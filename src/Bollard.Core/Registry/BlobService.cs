@@ -6,10 +6,15 @@ namespace Bollard.Core.Registry;
 /// <summary>
 /// Blob reads, uploads and mounts for one registry. All repository scoping lives here: a blob is served from
 /// a repository only when linked into it, and an upload session is usable only through the repository that
-/// opened it, whatever the shared blob store holds.
+/// opened it, whatever the shared blob store holds. Upload bytes go through <see cref="BlobUploader"/>.
 /// </summary>
-public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories, IUploadStore uploads, TimeProvider time)
+public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories, IUploadStore uploads, RegistryOptions options, TimeProvider time)
 {
+    private readonly BlobUploader _uploader = new(blobs);
+
+    /// <summary>The upload logic this service drives (exposed for its stale-cache counter).</summary>
+    public BlobUploader Uploader => _uploader;
+
     /// <exception cref="OciException"><c>BLOB_UNKNOWN</c> when the repository does not hold the blob.</exception>
     public async Task<BlobInfo> StatAsync(RepositoryName repository, Digest digest, CancellationToken ct)
     {
@@ -19,15 +24,26 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
             ?? throw new OciException(OciErrors.BlobUnknown, digest.ToString());
     }
 
+    /// <summary>
+    /// Opens a blob the caller has just <see cref="StatAsync"/>ed in <paramref name="repository"/>, whole or the
+    /// <paramref name="range"/> of it (clamped to the size from stat). The stream is forward-only.
+    /// </summary>
+    /// <exception cref="OciException"><c>BLOB_UNKNOWN</c> when the blob is gone (deleted since the stat).</exception>
+    public async Task<Stream> OpenAsync(Digest digest, ByteRange? range, CancellationToken ct) =>
+        await blobs.OpenReadAsync(digest, range, ct).ConfigureAwait(false)
+            ?? throw new OciException(OciErrors.BlobUnknown, digest.ToString());
+
+    /// <summary>The whole blob with its size from stat (never from the stream).</summary>
     /// <exception cref="OciException"><c>BLOB_UNKNOWN</c> when the repository does not hold the blob.</exception>
     public async Task<(BlobInfo Info, Stream Content)> OpenAsync(RepositoryName repository, Digest digest, CancellationToken ct)
     {
-        if (!await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false))
-            throw new OciException(OciErrors.BlobUnknown, digest.ToString());
-        var stream = await blobs.OpenReadAsync(digest, ct).ConfigureAwait(false)
-            ?? throw new OciException(OciErrors.BlobUnknown, digest.ToString());
-        return (new BlobInfo(digest, stream.Length), stream);
+        var info = await StatAsync(repository, digest, ct).ConfigureAwait(false);
+        return (info, await OpenAsync(digest, null, ct).ConfigureAwait(false));
     }
+
+    /// <returns>Where the client may fetch a blob it may read directly (307), or null to stream it through Bollard.</returns>
+    public async Task<Uri?> GetRedirectUriAsync(Digest digest, CancellationToken ct) =>
+        await blobs.GetRedirectUriAsync(digest, ct).ConfigureAwait(false);
 
     /// <summary>Unlinks the blob from the repository; the bytes stay for other repositories until garbage collection.</summary>
     public async Task DeleteAsync(RepositoryName repository, Digest digest, CancellationToken ct)
@@ -60,62 +76,79 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
     }
 
     /// <param name="owner">Who opened it; only the same principal may continue, read or cancel it.</param>
+    /// <exception cref="OciException">429 <c>TOO_MANY_REQUESTS</c> when <paramref name="owner"/> already has
+    /// <see cref="RegistryOptions.MaxOpenUploadsPerPrincipal"/> sessions open (issue 6 B14).</exception>
     public async Task<UploadStatus> StartUploadAsync(RepositoryName repository, string owner, CancellationToken ct)
     {
-        var session = await blobs.StartUploadAsync(ct).ConfigureAwait(false);
+        string id = BlobUploader.NewId();
         var now = time.GetUtcNow();
-        await uploads.CreateAsync(new UploadRecord(session.Id, repository, now, now) { Owner = owner }, ct).ConfigureAwait(false);
-        return new UploadStatus(session.Id, 0);
+        // The row first: its insert is where the cap is enforced atomically. A crash before the data exists leaves
+        // a row whose data is gone, which the next use or the expiry sweep removes.
+        if (!await uploads.TryCreateAsync(new UploadRecord(id, repository, now, now) { Owner = owner }, options.MaxOpenUploadsPerPrincipal, ct).ConfigureAwait(false))
+            throw new OciException(OciErrors.TooManyRequests,
+                $"{options.MaxOpenUploadsPerPrincipal} upload sessions are open for this account (Registry:MaxOpenUploadsPerPrincipal); finish or cancel one, or wait for them to expire");
+        try
+        {
+            await _uploader.CreateAsync(id, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await uploads.DeleteAsync(id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        return new UploadStatus(id, 0);
     }
 
     /// <summary>Single-request upload (POST with <c>?digest=</c>); nothing remains when it fails.</summary>
     public async Task<BlobInfo> UploadMonolithicAsync(RepositoryName repository, Digest digest, Stream body, long? contentLength, CancellationToken ct)
     {
-        var session = await blobs.StartUploadAsync(ct).ConfigureAwait(false);
+        // No session row: the upload lives only as long as this request, so it does not count against the cap.
+        string id = BlobUploader.NewId();
+        await _uploader.CreateAsync(id, ct).ConfigureAwait(false);
         try
         {
-            await session.AppendAsync(body, null, contentLength, ct).ConfigureAwait(false);
-            var info = await session.CommitAsync(digest, contentLength, ct).ConfigureAwait(false);
+            await _uploader.AppendAsync(id, body, null, contentLength, ct).ConfigureAwait(false);
+            var info = await _uploader.CommitAsync(id, digest, contentLength, ct).ConfigureAwait(false);
             await repositories.LinkBlobAsync(repository, digest, info.Size, ct).ConfigureAwait(false);
             return info;
         }
         catch
         {
-            await session.CancelAsync(CancellationToken.None).ConfigureAwait(false);
+            await _uploader.CancelAsync(id, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
     }
 
     public async Task<UploadStatus> GetUploadAsync(RepositoryName repository, string uploadId, string owner, CancellationToken ct)
     {
-        var (_, session) = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
-        return new UploadStatus(session.Id, session.Length);
+        long length = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
+        return new UploadStatus(uploadId, length);
     }
 
     /// <summary>Appends a chunk (PATCH). <paramref name="start"/>/<paramref name="length"/> come from <c>Content-Range</c>.</summary>
     public async Task<UploadStatus> AppendAsync(RepositoryName repository, string uploadId, string owner, Stream body, long? start, long? length, CancellationToken ct)
     {
-        var (_, session) = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
-        long newLength = await session.AppendAsync(body, start, length, ct).ConfigureAwait(false);
+        await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
+        long newLength = await _uploader.AppendAsync(uploadId, body, start, length, ct).ConfigureAwait(false);
         await uploads.TouchAsync(uploadId, time.GetUtcNow(), ct).ConfigureAwait(false);
-        return new UploadStatus(session.Id, newLength);
+        return new UploadStatus(uploadId, newLength);
     }
 
     /// <summary>Closes an upload (PUT with <c>?digest=</c>), with an optional final chunk.</summary>
     public async Task<BlobInfo> CompleteUploadAsync(
         RepositoryName repository, string uploadId, string owner, Digest digest, Stream? finalChunk, long? start, long? length, CancellationToken ct)
     {
-        var (_, session) = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
+        await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
         if (finalChunk is not null && (length is null or > 0))
-            await session.AppendAsync(finalChunk, start, length, ct).ConfigureAwait(false);
+            await _uploader.AppendAsync(uploadId, finalChunk, start, length, ct).ConfigureAwait(false);
         BlobInfo info;
         try
         {
-            info = await session.CommitAsync(digest, null, ct).ConfigureAwait(false);
+            info = await _uploader.CommitAsync(uploadId, digest, null, ct).ConfigureAwait(false);
         }
         catch (OciException)
         {
-            // The session removed its data; forget it so the id is unknown from now on.
+            // The uploader removed the data; forget the session so the id is unknown from now on.
             await uploads.DeleteAsync(uploadId, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
@@ -127,13 +160,17 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
 
     public async Task CancelUploadAsync(RepositoryName repository, string uploadId, string owner, CancellationToken ct)
     {
-        var (_, session) = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
-        await session.CancelAsync(ct).ConfigureAwait(false);
+        await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
+        await _uploader.CancelAsync(uploadId, ct).ConfigureAwait(false);
         await uploads.DeleteAsync(uploadId, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Removes upload sessions untouched since <c>now - expiry</c>, and stray upload data without a session.</summary>
-    /// <returns>How many sessions or stray files were removed.</returns>
+    /// <summary>
+    /// The expiry policy, for every backend: removes upload sessions untouched since <c>now - expiry</c> with their
+    /// data, and upload data without a session that was last written before that (left by a crash between the
+    /// data and the row, or by a node that died).
+    /// </summary>
+    /// <returns>How many sessions or stray upload data were removed.</returns>
     public async Task<int> PurgeExpiredUploadsAsync(TimeSpan expiry, CancellationToken ct)
     {
         var cutoff = time.GetUtcNow() - expiry;
@@ -142,27 +179,31 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         foreach (var upload in await uploads.ListAsync(ct).ConfigureAwait(false))
         {
             if (upload.UpdatedAt >= cutoff) { live.Add(upload.Id); continue; }
-            var session = await blobs.ResumeUploadAsync(upload.Id, ct).ConfigureAwait(false);
-            if (session is not null) await session.CancelAsync(ct).ConfigureAwait(false);
+            await _uploader.CancelAsync(upload.Id, ct).ConfigureAwait(false);
             await uploads.DeleteAsync(upload.Id, ct).ConfigureAwait(false);
             removed++;
         }
-        removed += (await blobs.PurgeUploadsAsync(cutoff, live, ct).ConfigureAwait(false)).Count;
+        // Listed after the rows: data created since has a row we did not see, but it is newer than the cutoff.
+        var stray = new List<string>();
+        await foreach (var data in blobs.ListUploadsAsync(ct).ConfigureAwait(false))
+            if (!live.Contains(data.Id) && data.LastModified < cutoff) stray.Add(data.Id);
+        foreach (var id in stray)
+        {
+            await _uploader.CancelAsync(id, ct).ConfigureAwait(false);
+            removed++;
+        }
         return removed;
     }
 
-    private async Task<(UploadRecord, IUploadSession)> FindAsync(RepositoryName repository, string uploadId, string owner, CancellationToken ct)
+    /// <returns>The stored length of the upload.</returns>
+    private async Task<long> FindAsync(RepositoryName repository, string uploadId, string owner, CancellationToken ct)
     {
         var record = await uploads.GetAsync(uploadId, ct).ConfigureAwait(false);
         // An upload opened through another repository or by another principal is unknown here (Quay CVE-2026-32589 class).
         if (record is null || record.Repository != repository || record.Owner != owner)
             throw new OciException(OciErrors.BlobUploadUnknown, "no such upload in this repository");
-        var session = await blobs.ResumeUploadAsync(uploadId, ct).ConfigureAwait(false);
-        if (session is null)
-        {
-            await uploads.DeleteAsync(uploadId, ct).ConfigureAwait(false);
-            throw new OciException(OciErrors.BlobUploadUnknown, "upload data is gone");
-        }
-        return (record, session);
+        if (await _uploader.GetLengthAsync(uploadId, ct).ConfigureAwait(false) is { } length) return length;
+        await uploads.DeleteAsync(uploadId, ct).ConfigureAwait(false);
+        throw new OciException(OciErrors.BlobUploadUnknown, "upload data is gone");
     }
 }

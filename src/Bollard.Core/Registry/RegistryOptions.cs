@@ -22,4 +22,11 @@ public sealed record RegistryOptions
     /// <summary>How often expired uploads are looked for.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan UploadSweepInterval { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Upload sessions one principal (user, robot, or the anonymous caller when access control is off) may have
+    /// open at once; one more POST gets 429 <c>TOO_MANY_REQUESTS</c>. Sessions close on commit, cancel or expiry.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxOpenUploadsPerPrincipal { get; init; } = 100;
 }

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Bollard.Core.Oci;
 using Bollard.Core.Storage;
 
@@ -13,14 +11,13 @@ namespace Bollard.Storage.FileSystem;
 ///   blobs/sha256/ab/abcdef0123...   committed blob, read-only, never rewritten
 ///   uploads/&lt;32 hex id&gt;            bytes of an upload in progress
 /// </code>
-/// An upload streams into its temp file while hashing; commit fsyncs it, verifies size and digest and
-/// renames it into <c>blobs/</c> (atomic; the folder is fsynced too). Live sessions keep their hasher in
-/// memory; a session found only on disk (after a restart) re-hashes its file once.
+/// Only moves bytes; hashing and verification are Core's (<see cref="Core.Registry.BlobUploader"/>). A writer
+/// holds its upload file with an exclusive lock (<c>FileShare.None</c>, flock on Linux), so two processes over one
+/// folder cannot append to the same upload at once; commit fsyncs the file, checks its size under that lock and
+/// renames it into <c>blobs/</c> (atomic; the folder is fsynced too).
 /// </summary>
 public sealed class FileSystemBlobStore : IBlobStore
 {
-    private const int BufferSize = 256 * 1024;
-    private readonly ConcurrentDictionary<string, FileSystemUploadSession> _live = new(StringComparer.Ordinal);
     private readonly string _blobRoot;
     private readonly string _uploadRoot;
 
@@ -41,58 +38,21 @@ public sealed class FileSystemBlobStore : IBlobStore
         return ValueTask.FromResult(file.Exists ? new BlobInfo(digest, file.Length) : null);
     }
 
-    public ValueTask<Stream?> OpenReadAsync(Digest digest, CancellationToken ct)
+    public ValueTask<Stream?> OpenReadAsync(Digest digest, ByteRange? range, CancellationToken ct)
     {
         try
         {
-            Stream s = new FileStream(BlobPath(digest), new FileStreamOptions
-            {
-                Mode = FileMode.Open,
-                Access = FileAccess.Read,
-                Share = FileShare.Read | FileShare.Delete,
-                Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-                BufferSize = 0, // the response copy has its own buffer
-            });
-            return ValueTask.FromResult<Stream?>(s);
+            var handle = File.OpenHandle(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.SequentialScan);
+            long offset = range?.Offset ?? 0;
+            long length = range?.Length ?? RandomAccess.GetLength(handle) - offset;
+            return ValueTask.FromResult<Stream?>(new FileRangeStream(handle, offset, length));
         }
         catch (FileNotFoundException) { return ValueTask.FromResult<Stream?>(null); }
         catch (DirectoryNotFoundException) { return ValueTask.FromResult<Stream?>(null); }
     }
 
-    public ValueTask<IUploadSession> StartUploadAsync(CancellationToken ct)
-    {
-        string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        string path = UploadPath(id);
-        using (File.Create(path)) { }
-        var session = new FileSystemUploadSession(this, id, path, 0, freshHash: true);
-        _live[id] = session;
-        return ValueTask.FromResult<IUploadSession>(session);
-    }
-
-    public ValueTask<IUploadSession?> ResumeUploadAsync(string uploadId, CancellationToken ct)
-    {
-        if (!IsUploadId(uploadId)) return ValueTask.FromResult<IUploadSession?>(null);
-        if (_live.TryGetValue(uploadId, out var live)) return ValueTask.FromResult<IUploadSession?>(live);
-        var file = new FileInfo(UploadPath(uploadId));
-        if (!file.Exists) return ValueTask.FromResult<IUploadSession?>(null);
-        var session = _live.GetOrAdd(uploadId, id => new FileSystemUploadSession(this, id, file.FullName, file.Length, freshHash: false));
-        return ValueTask.FromResult<IUploadSession?>(session);
-    }
-
-    public ValueTask<IReadOnlyList<string>> PurgeUploadsAsync(DateTimeOffset cutoff, IReadOnlySet<string> keep, CancellationToken ct)
-    {
-        var removed = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(_uploadRoot))
-        {
-            string id = Path.GetFileName(path);
-            if (keep.Contains(id)) continue;
-            if (File.GetLastWriteTimeUtc(path) >= cutoff.UtcDateTime) continue;
-            _live.TryRemove(id, out _);
-            try { File.Delete(path); removed.Add(id); }
-            catch (IOException) { }
-        }
-        return ValueTask.FromResult<IReadOnlyList<string>>(removed);
-    }
+    /// <returns>Always null: a folder has no URL of its own, so Bollard streams the bytes.</returns>
+    public ValueTask<Uri?> GetRedirectUriAsync(Digest digest, CancellationToken ct) => ValueTask.FromResult<Uri?>(null);
 
     public ValueTask<bool> DeleteAsync(Digest digest, CancellationToken ct)
     {
@@ -116,16 +76,101 @@ public sealed class FileSystemBlobStore : IBlobStore
         }
     }
 
-    internal static int CopyBufferSize => BufferSize;
+    public ValueTask CreateUploadAsync(string uploadId, CancellationToken ct)
+    {
+        if (!IsUploadId(uploadId)) throw new ArgumentException("an upload id is 32 lower-case hex characters", nameof(uploadId));
+        using (new FileStream(UploadPath(uploadId), FileMode.CreateNew, FileAccess.Write, FileShare.None)) { }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<long?> GetUploadSizeAsync(string uploadId, CancellationToken ct)
+    {
+        if (!IsUploadId(uploadId)) return ValueTask.FromResult<long?>(null);
+        var file = new FileInfo(UploadPath(uploadId));
+        return ValueTask.FromResult<long?>(file.Exists ? file.Length : null);
+    }
+
+    public ValueTask<IUploadWriter?> OpenUploadWriterAsync(string uploadId, long offset, CancellationToken ct)
+    {
+        var file = OpenUploadExclusive(uploadId);
+        if (file is null) return ValueTask.FromResult<IUploadWriter?>(null);
+        if (file.Length != offset)
+        {
+            long actual = file.Length;
+            file.Dispose();
+            throw new UploadConflictException($"upload data holds {actual} bytes, not {offset}");
+        }
+        file.Position = offset;
+        return ValueTask.FromResult<IUploadWriter?>(new FileSystemUploadWriter(file, offset));
+    }
+
+    public ValueTask<Stream?> OpenUploadReadAsync(string uploadId, CancellationToken ct)
+    {
+        if (!IsUploadId(uploadId)) return ValueTask.FromResult<Stream?>(null);
+        try
+        {
+            var handle = File.OpenHandle(UploadPath(uploadId), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+            return ValueTask.FromResult<Stream?>(new FileRangeStream(handle, 0, RandomAccess.GetLength(handle)));
+        }
+        catch (FileNotFoundException) { return ValueTask.FromResult<Stream?>(null); }
+    }
+
+    public ValueTask<bool> CommitUploadAsync(string uploadId, Digest digest, long size, CancellationToken ct)
+    {
+        using var file = OpenUploadExclusive(uploadId);
+        if (file is null) return ValueTask.FromResult(false);
+        if (file.Length != size) throw new UploadConflictException($"upload data holds {file.Length} bytes, not the {size} that were verified");
+        if (Options.Fsync) file.Flush(flushToDisk: true);
+        // Moved while this handle still holds the lock, so no writer can slip in between the size check and the rename.
+        Install(file.Name, digest);
+        return ValueTask.FromResult(true);
+    }
+
+    public ValueTask<bool> DeleteUploadAsync(string uploadId, CancellationToken ct)
+    {
+        if (!IsUploadId(uploadId)) return ValueTask.FromResult(false);
+        string path = UploadPath(uploadId);
+        if (!File.Exists(path)) return ValueTask.FromResult(false);
+        try { File.Delete(path); }
+        catch (FileNotFoundException) { return ValueTask.FromResult(false); }
+        return ValueTask.FromResult(true);
+    }
+
+    public async IAsyncEnumerable<UploadDataInfo> ListUploadsAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        await Task.Yield();
+        foreach (var path in Directory.EnumerateFiles(_uploadRoot))
+        {
+            ct.ThrowIfCancellationRequested();
+            var file = new FileInfo(path);
+            if (!IsUploadId(file.Name) || !file.Exists) continue;
+            yield return new UploadDataInfo(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
+        }
+    }
 
     internal string BlobPath(Digest digest) =>
         // Digest.Parse admits only lower-case hex of the exact length: no separator can reach this path.
         Path.Combine(_blobRoot, digest.Algorithm.Name, digest.Hex[..2], digest.Hex);
 
-    internal void Forget(string id) => _live.TryRemove(id, out _);
+    /// <returns>The upload file opened for writing with an exclusive lock, or null when it does not exist.</returns>
+    /// <exception cref="UploadConflictException">Another writer (this process or another) holds it.</exception>
+    private FileStream? OpenUploadExclusive(string uploadId)
+    {
+        if (!IsUploadId(uploadId)) return null;
+        string path = UploadPath(uploadId);
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.Asynchronous);
+        }
+        catch (FileNotFoundException) { return null; }
+        catch (IOException e) when (File.Exists(path))
+        {
+            throw new UploadConflictException("another writer holds the upload data", e);
+        }
+    }
 
-    /// <summary>Moves a verified temp file into place; a concurrent commit of the same digest wins harmlessly.</summary>
-    internal void Install(string tempPath, Digest digest)
+    /// <summary>Moves a verified upload file into place; a concurrent commit of the same digest wins harmlessly.</summary>
+    private void Install(string tempPath, Digest digest)
     {
         string target = BlobPath(digest);
         string dir = Path.GetDirectoryName(target)!;

@@ -11,6 +11,21 @@ public sealed class SqliteUploadStore(SqliteDatabase db) : IUploadStore
             "INSERT INTO uploads(id, repository, owner, created_at, updated_at) VALUES (@Id, @repository, @Owner, @created, @updated)",
             new { upload.Id, upload.Owner, repository = upload.Repository.Value, created = upload.CreatedAt.ToUnixTimeMilliseconds(), updated = upload.UpdatedAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
 
+    public async ValueTask<bool> TryCreateAsync(UploadRecord upload, int maxOpenPerOwner, CancellationToken ct) =>
+        // One statement inside the single writer: the count (an index range on uploads_owner) and the insert
+        // cannot be interleaved with another request's.
+        await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(
+            """
+            INSERT INTO uploads(id, repository, owner, created_at, updated_at)
+            SELECT @Id, @repository, @Owner, @created, @updated
+            WHERE (SELECT COUNT(*) FROM uploads WHERE owner = @Owner) < @max
+            """,
+            new { upload.Id, upload.Owner, repository = upload.Repository.Value, created = upload.CreatedAt.ToUnixTimeMilliseconds(), updated = upload.UpdatedAt.ToUnixTimeMilliseconds(), max = maxOpenPerOwner },
+            tx).ConfigureAwait(false) == 1, ct).ConfigureAwait(false);
+
+    public async ValueTask<int> CountByOwnerAsync(string owner, CancellationToken ct) =>
+        await db.ReadAsync(c => c.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM uploads WHERE owner = @owner", new { owner })).ConfigureAwait(false);
+
     public async ValueTask<UploadRecord?> GetAsync(string id, CancellationToken ct)
     {
         var row = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<UploadRow>(

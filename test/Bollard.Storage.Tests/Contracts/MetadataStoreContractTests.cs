@@ -192,4 +192,21 @@ public abstract class MetadataStoreContractTests : IDisposable
         await Uploads.DeleteAsync(u.Id, default);
         Assert.Null(await Uploads.GetAsync(u.Id, default));
     }
+
+    [Fact]
+    public async Task Uploads_TryCreate_CapsOpenSessionsPerOwner()
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        UploadRecord Row(int i, string owner) => new($"{i:x32}", Repo, now, now) { Owner = owner };
+        Assert.True(await Uploads.TryCreateAsync(Row(1, "alice"), 2, default));
+        Assert.True(await Uploads.TryCreateAsync(Row(2, "alice"), 2, default));
+        Assert.False(await Uploads.TryCreateAsync(Row(3, "alice"), 2, default));
+        Assert.Null(await Uploads.GetAsync(Row(3, "alice").Id, default));
+        Assert.True(await Uploads.TryCreateAsync(Row(4, "bob"), 2, default));
+        Assert.Equal(2, await Uploads.CountByOwnerAsync("alice", default));
+        Assert.Equal(1, await Uploads.CountByOwnerAsync("bob", default));
+        Assert.Equal(0, await Uploads.CountByOwnerAsync("carol", default));
+        await Uploads.DeleteAsync(Row(1, "alice").Id, default);
+        Assert.True(await Uploads.TryCreateAsync(Row(3, "alice"), 2, default));
+    }
 }

@@ -35,6 +35,7 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContractTests
     {
         var applied = _db.AppliedMigrations();
         Assert.Equal([1, 2, 3], applied.Take(3));
+        Assert.Contains(30, applied); // 0030_uploads_owner
         Assert.Equal(applied.Order().Distinct(), applied);
         using var again = new SqliteDatabase(new SqliteOptions { Path = _db.Path });
         Assert.Equal(applied, again.AppliedMigrations());

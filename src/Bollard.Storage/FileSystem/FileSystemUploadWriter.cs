@@ -1,0 +1,29 @@
+using Bollard.Core.Storage;
+
+namespace Bollard.Storage.FileSystem;
+
+/// <summary>Appends to an upload file it holds exclusively; disposing uncompleted cuts the file back to where it started.</summary>
+internal sealed class FileSystemUploadWriter(FileStream file, long start) : IUploadWriter
+{
+    private bool _completed;
+
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => file.WriteAsync(data, ct);
+
+    public async ValueTask CompleteAsync(CancellationToken ct)
+    {
+        await file.FlushAsync(ct).ConfigureAwait(false);
+        _completed = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_completed) file.SetLength(start);
+        }
+        finally
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
