@@ -90,4 +90,22 @@ public sealed class UploadSessionLimitsTests
             Assert.Equal(HttpStatusCode.NoContent, cancel.StatusCode);
         await server.Client.StartUploadAsync(repo);
     }
+
+    [Fact]
+    public async Task OpenSessionsCap_IsPerPrincipal_WithAccessControl()
+    {
+        await using var access = await AccessServer.StartAsync(new Dictionary<string, string?> { ["Registry:MaxOpenUploadsPerPrincipal"] = "2" });
+        string ns = AccessServer.Unique("capped");
+        var alice = access.Registry(await access.CreateUserWithRoleAsync(AccessServer.Unique("alice"), "developer", $"{ns}/**"));
+        var bob = access.Registry(await access.CreateUserWithRoleAsync(AccessServer.Unique("bob"), "developer", $"{ns}/**"));
+        string repo = $"{ns}/app";
+
+        await alice.StartUploadAsync(repo);
+        await alice.StartUploadAsync(repo);
+        using (var over = await alice.PostAsync($"/v2/{repo}/blobs/uploads/", null))
+            await over.AssertErrorAsync(HttpStatusCode.TooManyRequests, "TOO_MANY_REQUESTS");
+        // Alice being at her cap does not stop Bob.
+        await bob.StartUploadAsync(repo);
+        await bob.StartUploadAsync(repo);
+    }
 }
