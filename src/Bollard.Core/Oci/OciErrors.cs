@@ -34,6 +34,15 @@ public static class OciErrors
     /// <summary>A tag or digest reference that does not follow the grammar.</summary>
     public static readonly OciError TagInvalid = new("MANIFEST_INVALID", "invalid reference", 400);
 
+    /// <summary>An unexpected failure (CNCF Distribution's <c>UNKNOWN</c>); the detail carries the request id of the log line.</summary>
+    public static readonly OciError Unknown = new("UNKNOWN", "unknown error; quote the requestId to the operator", 500);
+
+    /// <summary>The storage refused a write because it is full (RFC 4918 507 Insufficient Storage).</summary>
+    public static readonly OciError InsufficientStorage = new("UNKNOWN", "insufficient storage: the registry's storage is full", 507);
+
+    /// <summary>The storage is busy or cannot be reached; retry later (CNCF Distribution's <c>UNAVAILABLE</c>).</summary>
+    public static readonly OciError Unavailable = new("UNAVAILABLE", "service unavailable: the registry's storage is busy or unavailable, retry later", 503);
+
     /// <summary>Every code, for documentation and tests.</summary>
     public static IReadOnlyList<OciError> All { get; } =
     [

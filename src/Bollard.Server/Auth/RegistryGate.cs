@@ -11,18 +11,16 @@ namespace Bollard.Server.Auth;
 /// 403 <c>DENIED</c> when the caller is known and simply lacks the right.
 /// </summary>
 public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authenticator authenticator, AccessEvaluator evaluator, AuditRecorder audit)
+    : IRegistryGate
 {
     private static readonly object CallerKey = new();
-
-    public bool Enabled => options.Enabled;
 
     public async Task<RegistryCaller> CallerAsync(HttpContext context)
     {
         if (context.Items.TryGetValue(CallerKey, out var cached) && cached is RegistryCaller c) return c;
         string client = context.Connection.RemoteIpAddress?.ToString() ?? "";
         RegistryCaller caller;
-        if (!options.Enabled) caller = RegistryCaller.Open(client);
-        else if (BasicCredentials.BearerSpan(context.Request, out var headerToken))
+        if (BasicCredentials.BearerSpan(context.Request, out var headerToken))
         {
             // Known tokens are found from a slice of the header, without copying it (this runs on every pull).
             var (validated, problem) = tokens.TryGetVerified(headerToken.Span, out var known)
@@ -55,12 +53,29 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         return caller;
     }
 
+    public async Task<RegistryCaller> ManagementCallerAsync(HttpContext context)
+    {
+        if (context.Items.TryGetValue(CallerKey, out var cached) && cached is RegistryCaller c) return c;
+        string client = context.Connection.RemoteIpAddress?.ToString() ?? "";
+        RegistryCaller caller;
+        if (BasicCredentials.TryRead(context.Request, out var user, out var password))
+            caller = new RegistryCaller(await AuthenticateAsync(user, password, client, context).ConfigureAwait(false), null, client);
+        else if (context.Request.Headers.Authorization.Count > 0)
+            throw new ManagementException(ManagementError.Unauthorized, "the management API takes Basic credentials (password, personal access token or robot secret)");
+        else caller = new RegistryCaller(Principal.Anonymous, null, client);
+        context.Items[CallerKey] = caller; // also for the audit record of a refusal
+        return caller;
+    }
+
+    public Task<Principal> AuthenticateAsync(string user, string password, string client, HttpContext context) =>
+        AuthenticateAsync(authenticator, user, password, client, context.RequestAborted);
+
     /// <summary>Authenticates Basic credentials, mapping failures to 401/429.</summary>
-    public async Task<Principal> AuthenticateAsync(string user, string password, string client, HttpContext context)
+    internal static async Task<Principal> AuthenticateAsync(Authenticator authenticator, string user, string password, string client, CancellationToken ct)
     {
         try
         {
-            return await authenticator.AuthenticateAsync(user, password, client, context.RequestAborted).ConfigureAwait(false);
+            return await authenticator.AuthenticateAsync(user, password, client, ct).ConfigureAwait(false);
         }
         catch (AuthException e) when (e.Failure == AuthFailure.Throttled)
         {
@@ -80,7 +95,6 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         return rights & caller.GrantedFor(repository.Value);
     }
 
-    /// <exception cref="RegistryAuthException">When the caller may not do <paramref name="needed"/>.</exception>
     public async Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed)
     {
         var caller = await CallerAsync(context).ConfigureAwait(false);
@@ -98,7 +112,6 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         throw new RegistryAuthException(403, "DENIED", "requested access to the resource is denied", null);
     }
 
-    /// <summary>For <c>/v2/</c> itself: any authenticated caller (anonymous gets the challenge that starts a login).</summary>
     public async Task RequireAuthenticatedAsync(HttpContext context)
     {
         var caller = await CallerAsync(context).ConfigureAwait(false);
@@ -116,7 +129,6 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         throw new RegistryAuthException(401, "UNAUTHORIZED", "authentication required", "registry:catalog:*");
     }
 
-    /// <summary>Whether the caller's principal may pull <paramref name="repository"/> (catalog filtering, mounts).</summary>
     public async Task<bool> CanPullAsync(RegistryCaller caller, RepositoryName repository, CancellationToken ct, bool ignoreTokenScope = false)
     {
         var access = ignoreTokenScope && !caller.Unrestricted
@@ -125,8 +137,13 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         return access.HasFlag(RepositoryAccess.Pull);
     }
 
-    /// <summary>The realm of the Bearer challenge: configured, or this server's own token endpoint.</summary>
-    public string Realm(HttpRequest request) => options.Realm ?? $"{request.Scheme}://{request.Host}/auth/token";
+    public async Task RecordAsync(HttpContext context, string action, RepositoryName repository, string reference)
+    {
+        var caller = await CallerAsync(context).ConfigureAwait(false);
+        audit.Record(caller.Principal.Name, caller.ClientAddress, action, "success", repository.Value, reference);
+    }
 
-    public string Service => options.Service;
+    /// <summary>The caller a management request authenticated as, if it got that far (for the audit of a refusal).</summary>
+    public static RegistryCaller? KnownCaller(HttpContext context) =>
+        context.Items.TryGetValue(CallerKey, out var cached) ? cached as RegistryCaller : null;
 }

@@ -13,7 +13,7 @@ namespace Bollard.Server.Auth;
 /// </summary>
 public sealed class TokenEndpoint(
     AuthOptions options, TokenService tokens, Authenticator authenticator, AccessEvaluator evaluator,
-    IIdentityStore identities, RegistryGate gate, AuditRecorder audit, TimeProvider time)
+    IIdentityStore identities, IRegistryGate gate, AuditRecorder audit, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -28,14 +28,14 @@ public sealed class TokenEndpoint(
         {
             // Oversized or malformed form bodies: a clear OAuth error, not a 500.
             context.Response.StatusCode = e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsJsonAsync(new OAuthError("invalid_request", e.Message), AuthJson.Default.OAuthError).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(new OAuthError("invalid_request", e.Message), AuthJson.Relaxed.OAuthError).ConfigureAwait(false);
         }
         catch (RegistryAuthException e)
         {
             context.Response.StatusCode = e.Status;
             if (e.RetryAfter is { } wait) context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (e.Status == 401) context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{options.Service}\"";
-            await context.Response.WriteAsJsonAsync(new OAuthError(e.Status == 429 ? "slow_down" : "invalid_grant", e.Message), AuthJson.Default.OAuthError).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(new OAuthError(e.Status == 429 ? "slow_down" : "invalid_grant", e.Message), AuthJson.Relaxed.OAuthError).ConfigureAwait(false);
         }
     }
 
@@ -107,7 +107,7 @@ public sealed class TokenEndpoint(
             detail: string.Join(' ', granted.Select(s => s.ToString())) + (rejected.Count > 0 ? $" (rejected: {string.Join(' ', rejected)})" : ""));
         context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsJsonAsync(new TokenResponse(issued.Token, issued.Token, (int)issued.ExpiresIn.TotalSeconds,
-            issued.IssuedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), refresh), AuthJson.Default.TokenResponse).ConfigureAwait(false);
+            issued.IssuedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), refresh), AuthJson.Relaxed.TokenResponse).ConfigureAwait(false);
     }
 
     private async Task<Principal> RedeemRefreshAsync(string refreshToken, string? service, string client)
@@ -141,4 +141,8 @@ public sealed record OAuthError(
 
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(OAuthError))]
-internal sealed partial class AuthJson : JsonSerializerContext;
+internal sealed partial class AuthJson : JsonSerializerContext
+{
+    /// <summary>Served as application/json, never inside HTML: <c>'</c> need not become <c>\u0027</c> (issue 6, C8).</summary>
+    public static AuthJson Relaxed { get; } = new(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using Bollard.Core.Auth;
 using Bollard.Core.Registry;
 using Bollard.Server.Auth;
@@ -6,6 +7,7 @@ using Bollard.Server.Distribution;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,21 +15,49 @@ using Microsoft.Extensions.Options;
 
 namespace Bollard.Server.Hosting;
 
+/// <summary>
+/// Each feature registers itself (<c>AddBollardX(configuration)</c>) and maps its endpoints (<c>MapBollardX()</c>);
+/// a disabled feature registers a null object (e.g. <see cref="OpenRegistryGate"/>) instead of handlers asking
+/// whether it is on. Storage backends are registered by the host.
+/// </summary>
 public static class ServerServiceCollectionExtensions
 {
-    /// <summary>Registers the registry features and the HTTP handlers; storage backends are registered by the host.</summary>
+    /// <summary>Everything the server needs: distribution, access control and the management API.</summary>
     public static IServiceCollection AddBollardRegistry(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Bollard.Core.Health.BackgroundHealth>();
+        services.AddBollardDistribution(configuration);
+        services.AddBollardAccessControl(configuration);
+        services.AddBollardManagementApi(configuration);
+        return services;
+    }
+
+    /// <summary>The <c>/v2/</c> API: Core's registry services and one class per resource behind the dispatcher.</summary>
+    public static IServiceCollection AddBollardDistribution(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<RegistryOptions>().Bind(configuration.GetSection(RegistryOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RegistryOptions>>().Value);
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<Bollard.Core.Health.BackgroundHealth>();
         services.AddSingleton<BlobService>();
         services.AddSingleton<ManifestService>();
-        services.AddSingleton<DistributionHandler>();
+        services.AddSingleton<CatalogEndpoint>();
+        services.AddSingleton<BlobEndpoint>();
+        services.AddSingleton<UploadEndpoint>();
+        services.AddSingleton<ManifestEndpoint>();
+        services.AddSingleton<TagEndpoint>();
+        services.AddSingleton<ReferrersEndpoint>();
+        services.AddSingleton<DistributionDispatcher>();
         services.AddHostedService<UploadJanitor>();
+        return services;
+    }
 
+    /// <summary>
+    /// Identities, tokens, role bindings, the audit log and the token endpoint. With <c>Auth:Enabled: false</c>
+    /// the gate is <see cref="OpenRegistryGate"/>: every request may do everything and nothing is audited.
+    /// </summary>
+    public static IServiceCollection AddBollardAccessControl(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<AuthOptions>>().Value);
@@ -38,10 +68,30 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<Authenticator>();
         services.AddSingleton<IdentityService>();
         services.AddSingleton<RegistryGate>();
+        services.AddSingleton<OpenRegistryGate>();
+        services.AddSingleton<IRegistryGate>(sp => sp.GetRequiredService<AuthOptions>().Enabled
+            ? sp.GetRequiredService<RegistryGate>()
+            : sp.GetRequiredService<OpenRegistryGate>());
+        services.AddSingleton<ChallengeRealm>();
         services.AddSingleton<TokenEndpoint>();
         services.AddHostedService<AuditWriter>();
         services.AddHostedService<AdminBootstrap>();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ManagementJson.Default));
+        return services;
+    }
+
+    /// <summary>The <c>/api/v1/</c> management API and its OpenAPI document.</summary>
+    public static IServiceCollection AddBollardManagementApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        _ = configuration;
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ManagementJson.Default);
+            // Served as application/json, never inside HTML: "'" stays "'" (issue 6, C8).
+            o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
+        // Binding failures (wrong Content-Type, bad JSON, body too large) throw, so ManagementErrorMiddleware can
+        // answer them with the documented error body instead of the framework's empty 400/415.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Bollard management API";
@@ -54,22 +104,46 @@ public static class ServerServiceCollectionExtensions
     public static WebApplication MapBollardRegistry(this WebApplication app)
     {
         app.UseMiddleware<RequestLoggingMiddleware>();
-        var handler = app.Services.GetRequiredService<DistributionHandler>();
+        app.MapBollardDistribution();
+        app.MapBollardTokenEndpoint();
+        app.MapBollardManagementApi();
+        app.MapBollardHealth();
+        return app;
+    }
+
+    public static WebApplication MapBollardDistribution(this WebApplication app)
+    {
+        var dispatcher = app.Services.GetRequiredService<DistributionDispatcher>();
         // Kestrel removes dot segments (also %2e%2e) from Request.Path before routing, so "/v2/../etc/manifests/x"
         // would match no endpoint and get a bare 404. Dispatch on the raw target: DistributionRoute then answers
         // NAME_INVALID (distribution-spec "Pulling manifests": <name> MUST match the name grammar) for what was sent.
         app.Use((context, next) =>
         {
-            string raw = DistributionHandler.RawPath(context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "");
+            string raw = DistributionDispatcher.RawPath(context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "");
             bool rawIsV2 = raw == "/v2" || raw.StartsWith("/v2/", StringComparison.Ordinal);
-            return rawIsV2 && !context.Request.Path.StartsWithSegments("/v2") ? handler.HandleAsync(context) : next(context);
+            return rawIsV2 && !context.Request.Path.StartsWithSegments("/v2") ? dispatcher.HandleAsync(context) : next(context);
         });
-        app.Map("/v2", handler.HandleAsync);
-        app.Map("/v2/{**rest}", handler.HandleAsync);
+        app.Map("/v2", dispatcher.HandleAsync);
+        app.Map("/v2/{**rest}", dispatcher.HandleAsync);
+        return app;
+    }
+
+    public static WebApplication MapBollardTokenEndpoint(this WebApplication app)
+    {
         var token = app.Services.GetRequiredService<TokenEndpoint>();
         app.MapMethods("/auth/token", ["GET", "POST"], token.HandleAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    public static WebApplication MapBollardManagementApi(this WebApplication app)
+    {
         ManagementApi.Map(app);
         app.MapOpenApi("/api/v1/openapi.json");
+        return app;
+    }
+
+    public static WebApplication MapBollardHealth(this WebApplication app)
+    {
         app.MapGet("/healthz", () => Results.Text("ok"));
         // Ready means the metadata store answers; a node whose database is gone must leave the load balancer.
         app.MapGet("/readyz", async (Bollard.Core.Storage.IRepositoryStore repositories, Bollard.Core.Health.BackgroundHealth health, CancellationToken ct) =>

@@ -77,7 +77,7 @@ public static partial class BollardApplication
 
         var app = builder.Build();
         // First in the pipeline, so that logging, the audit log and login throttling see the real client.
-        if (settings.TrustedProxies.Count > 0) app.UseForwardedHeaders();
+        if (settings.TrustedProxies.Count > 0) app.UseBollardForwardedHeaders();
         // Open the database now: migrations run and a bad path fails at startup, not on the first request.
         app.Services.GetRequiredService<SqliteDatabase>();
         app.MapBollardRegistry();

@@ -1,0 +1,21 @@
+using Bollard.Core.Oci;
+using Bollard.Core.Registry;
+using Bollard.Server.Auth;
+using Microsoft.AspNetCore.Http;
+
+namespace Bollard.Server.Distribution;
+
+/// <summary><c>/v2/&lt;name&gt;/blobs/&lt;digest&gt;</c>: GET and HEAD (whole, ranged, conditional: <see cref="BlobResponse"/>), DELETE.</summary>
+public sealed class BlobEndpoint(BlobService blobs, IRegistryGate gate)
+{
+    public Task GetAsync(HttpContext context, DistributionRoute route) =>
+        BlobResponse.WriteAsync(context, blobs, route.Name, Digest.Parse(route.Reference));
+
+    public async Task DeleteAsync(HttpContext context, DistributionRoute route)
+    {
+        await blobs.DeleteAsync(route.Name, Digest.Parse(route.Reference), context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
+        context.Response.ContentLength = 0;
+        await gate.RecordAsync(context, "delete", route.Name, route.Reference).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using Bollard.Core.Auth;
+using Bollard.Core.Oci;
+using Bollard.Server.Auth;
+using Bollard.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Bollard.Server.Distribution;
+
+/// <summary>
+/// The one entry point of every <c>/v2/</c> request: routes from the raw request target (see
+/// <see cref="DistributionRoute"/>: a security property, dot segments and encoded slashes never reach a
+/// handler), authorizes what the endpoint needs, hands the request to the resource's class, and turns every
+/// failure into distribution-spec's error body through <see cref="OciErrorWriter"/>, including the unexpected
+/// ones (500 <c>UNKNOWN</c> with the request id that the log line carries, see <see cref="RequestLoggingMiddleware"/>).
+/// </summary>
+public sealed partial class DistributionDispatcher(
+    CatalogEndpoint catalog, BlobEndpoint blobs, UploadEndpoint uploads, ManifestEndpoint manifests,
+    TagEndpoint tags, ReferrersEndpoint referrers, IRegistryGate gate, ChallengeRealm realm, AuthOptions authOptions,
+    ILogger<DistributionDispatcher> logger)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        context.Response.Headers[DistributionHeaders.ApiVersion] = "registry/2.0";
+        try
+        {
+            string raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
+            var route = DistributionRoute.Parse(RawPath(raw));
+            if (route is null)
+            {
+                await OciErrorWriter.WriteAsync(context, new OciError("NOT_FOUND", "no such endpoint", 404), null).ConfigureAwait(false);
+                return;
+            }
+            await AuthorizeAsync(context, route).ConfigureAwait(false);
+            await DispatchAsync(context, route).ConfigureAwait(false);
+        }
+        catch (RegistryAuthException e)
+        {
+            await WriteRefusalAsync(context, e).ConfigureAwait(false);
+        }
+        catch (OciException e)
+        {
+            await OciErrorWriter.WriteAsync(context, e.Error, e.Detail).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's verdict on the body: shorter than Content-Length, over a limit, bad chunking.
+            await OciErrorWriter.WriteAsync(context, e.StatusCode == 413 ? OciErrors.ManifestTooLarge : OciErrors.BlobUploadInvalid, e.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // Client went away; the upload session rolled its chunk back.
+        }
+        catch (IOException e) when (context.RequestAborted.IsCancellationRequested)
+        {
+            Log.ClientAborted(logger, e.Message);
+        }
+        catch (Exception e) when (StorageErrors.TryMap(e, out var mapped))
+        {
+            Log.StorageFailed(logger, context.TraceIdentifier, mapped.Error.HttpStatus, e.Message, e);
+            await OciErrorWriter.WriteWithDetailAsync(context, mapped.Error, RequestIdDetail(context), h =>
+            {
+                if (mapped.RetryAfter is { } wait) h.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            }).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Anything else is a bug: the client gets the spec's body and an id to quote, the log gets the stack.
+            Log.Unexpected(logger, context.TraceIdentifier, e);
+            await OciErrorWriter.WriteWithDetailAsync(context, OciErrors.Unknown, RequestIdDetail(context)).ConfigureAwait(false);
+        }
+    }
+
+    private static Dictionary<string, string> RequestIdDetail(HttpContext context) => new() { ["requestId"] = context.TraceIdentifier };
+
+    private Task DispatchAsync(HttpContext context, DistributionRoute route) => (route.Endpoint, context.Request.Method) switch
+    {
+        (DistributionEndpoint.Base, "GET" or "HEAD") => BaseEndpoint.GetAsync(context),
+        (DistributionEndpoint.Catalog, "GET") => catalog.GetAsync(context),
+        (DistributionEndpoint.Blob, "GET" or "HEAD") => blobs.GetAsync(context, route),
+        (DistributionEndpoint.Blob, "DELETE") => blobs.DeleteAsync(context, route),
+        (DistributionEndpoint.UploadStart, "POST") => uploads.StartAsync(context, route),
+        (DistributionEndpoint.Upload, "GET") => uploads.StatusAsync(context, route),
+        (DistributionEndpoint.Upload, "PATCH") => uploads.PatchAsync(context, route),
+        (DistributionEndpoint.Upload, "PUT") => uploads.PutAsync(context, route),
+        (DistributionEndpoint.Upload, "DELETE") => uploads.CancelAsync(context, route),
+        (DistributionEndpoint.Manifest, "GET" or "HEAD") => manifests.GetAsync(context, route),
+        (DistributionEndpoint.Manifest, "PUT") => manifests.PutAsync(context, route),
+        (DistributionEndpoint.Manifest, "DELETE") => manifests.DeleteAsync(context, route),
+        (DistributionEndpoint.TagList, "GET") => tags.GetAsync(context, route),
+        (DistributionEndpoint.Referrers, "GET") => referrers.GetAsync(context, route),
+        _ => throw new OciException(OciErrors.Unsupported, $"{context.Request.Method} is not supported on this endpoint"),
+    };
+
+    /// <summary>What each endpoint needs (Docker token scopes: pull, push, delete); the catalog filters instead.</summary>
+    private Task AuthorizeAsync(HttpContext context, DistributionRoute route)
+    {
+        RepositoryAccess needed = (route.Endpoint, context.Request.Method) switch
+        {
+            (DistributionEndpoint.Base or DistributionEndpoint.Catalog, _) => RepositoryAccess.None,
+            (DistributionEndpoint.Blob or DistributionEndpoint.Manifest, "DELETE") => RepositoryAccess.Delete,
+            (DistributionEndpoint.UploadStart or DistributionEndpoint.Upload, _) => RepositoryAccess.Push,
+            (DistributionEndpoint.Manifest, "PUT") => RepositoryAccess.Push,
+            _ => RepositoryAccess.Pull,
+        };
+        if (route.Endpoint == DistributionEndpoint.Base) return gate.RequireAuthenticatedAsync(context);
+        return needed == RepositoryAccess.None ? Task.CompletedTask : gate.RequireAsync(context, route.Name, needed);
+    }
+
+    /// <summary>401 with the Bearer challenge of the Docker token protocol, 403 DENIED, or 429 with Retry-After.</summary>
+    private async Task WriteRefusalAsync(HttpContext context, RegistryAuthException e)
+    {
+        if (e.Status == StatusCodes.Status401Unauthorized)
+        {
+            var challenge = $"Bearer realm=\"{realm.For(context)}\",service=\"{authOptions.Service}\"";
+            if (e.ChallengeScope is not null) challenge += $",scope=\"{e.ChallengeScope}\"";
+            if (e.ChallengeError is not null) challenge += $",error=\"{e.ChallengeError}\"";
+            await OciErrorWriter.WriteAsync(context, OciErrors.Unauthorized, e.Message, h => h.WWWAuthenticate = challenge).ConfigureAwait(false);
+            return;
+        }
+        var error = e.Status == StatusCodes.Status429TooManyRequests ? OciErrors.TooManyRequests : OciErrors.Denied;
+        await OciErrorWriter.WriteAsync(context, error, e.Message, h =>
+        {
+            if (e.RetryAfter is { } wait) h.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The path of a raw request target (origin-form or absolute-form), without the query.</summary>
+    internal static string RawPath(string rawTarget)
+    {
+        if (rawTarget.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || rawTarget.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            int pathStart = rawTarget.IndexOf('/', rawTarget.IndexOf("//", StringComparison.Ordinal) + 2);
+            rawTarget = pathStart < 0 ? "/" : rawTarget[pathStart..];
+        }
+        int q = rawTarget.IndexOf('?');
+        return q >= 0 ? rawTarget[..q] : rawTarget;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Client aborted the request: {Reason}")]
+        public static partial void ClientAborted(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Request {RequestId} failed with an unexpected error")]
+        public static partial void Unexpected(ILogger logger, string requestId, Exception exception);
+
+        [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Request {RequestId} failed in storage ({Status}): {Reason}")]
+        public static partial void StorageFailed(ILogger logger, string requestId, int status, string reason, Exception exception);
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using Bollard.Core.Oci;
+using Bollard.Core.Registry;
+using Microsoft.AspNetCore.Http;
+
+namespace Bollard.Server.Distribution;
+
+/// <summary><c>GET /v2/&lt;name&gt;/referrers/&lt;digest&gt;</c>: an image index of the manifests whose subject is the digest.</summary>
+public sealed class ReferrersEndpoint(ManifestService manifests)
+{
+    public async Task GetAsync(HttpContext context, DistributionRoute route)
+    {
+        var subject = Digest.Parse(route.Reference);
+        string? artifactType = context.Request.Query.TryGetValue("artifactType", out var at) && !string.IsNullOrEmpty(at) ? at.ToString() : null;
+        var list = await manifests.ListReferrersAsync(route.Name, subject, artifactType, context.RequestAborted).ConfigureAwait(false);
+        var index = new ReferrersIndex(2, MediaTypes.OciIndex, list.Select(r => new ReferrerDescriptor(
+            r.MediaType, r.Digest.ToString(), r.Size, r.ArtifactType,
+            r.AnnotationsJson is null ? null : JsonSerializer.Deserialize(r.AnnotationsJson, ServerJson.Default.DictionaryStringString))).ToList());
+        if (artifactType is not null) context.Response.Headers["OCI-Filters-Applied"] = "artifactType";
+        context.Response.ContentType = MediaTypes.OciIndex;
+        await JsonSerializer.SerializeAsync(context.Response.Body, index, ServerJson.Default.ReferrersIndex, context.RequestAborted).ConfigureAwait(false);
+    }
+}
