@@ -1,3 +1,4 @@
+using Bollard.Core.Auth;
 using Bollard.Core.Storage;
 using Bollard.Storage.FileSystem;
 using Bollard.Storage.Sqlite;

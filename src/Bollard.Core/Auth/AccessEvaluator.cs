@@ -1,4 +1,3 @@
-using Bollard.Core.Storage;
 
 namespace Bollard.Core.Auth;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using Bollard.Core.Storage;
 
 namespace Bollard.Core.Auth;
 

@@ -15,6 +15,9 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
 {
     private static readonly object CallerKey = new();
 
+    /// <summary>The scope that lists the catalog (Docker token spec: <c>registry:catalog:*</c>).</summary>
+    public const string CatalogScope = "registry:catalog:*";
+
     public async Task<RegistryCaller> CallerAsync(HttpContext context)
     {
         if (context.Items.TryGetValue(CallerKey, out var cached) && cached is RegistryCaller c) return c;
@@ -95,7 +98,7 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         return rights & caller.GrantedFor(repository.Value);
     }
 
-    public async Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed)
+    public async Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed, bool auditRefusal = true)
     {
         var caller = await CallerAsync(context).ConfigureAwait(false);
         if (caller.Unrestricted) return;
@@ -103,7 +106,7 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         var have = await AccessAsync(caller, repository, ct).ConfigureAwait(false);
         if ((have & needed) == needed) return;
         string scope = $"repository:{repository}:{string.Join(',', RepositoryAccessNames.Names(needed | (needed.HasFlag(RepositoryAccess.Push) ? RepositoryAccess.Pull : 0)))}";
-        audit.Record(caller.Principal.Name, caller.ClientAddress, "access.denied", "denied", repository.Value, detail: string.Join(',', RepositoryAccessNames.Names(needed)));
+        if (auditRefusal) audit.Record(caller.Principal.Name, caller.ClientAddress, "access.denied", "denied", repository.Value, detail: string.Join(',', RepositoryAccessNames.Names(needed)));
         if (!caller.Principal.IsAuthenticated)
             throw new RegistryAuthException(401, "UNAUTHORIZED", "authentication required", scope);
         var rights = await evaluator.RightsAsync(caller.Principal, repository.Value, ct).ConfigureAwait(false);
@@ -126,7 +129,11 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         if (caller.Unrestricted) return caller;
         if (caller.ByToken && caller.HasCatalogScope) return caller;
         if (!caller.ByToken && caller.Principal.IsAuthenticated) return caller;
-        throw new RegistryAuthException(401, "UNAUTHORIZED", "authentication required", "registry:catalog:*");
+        // As CNCF Distribution: a token without the scope gets error="insufficient_scope", which is what makes
+        // containers/image (podman search) ask for a token with exactly the challenged scope and retry.
+        if (caller.ByToken)
+            throw new RegistryAuthException(401, "UNAUTHORIZED", "the token does not grant registry:catalog:*", CatalogScope, "insufficient_scope");
+        throw new RegistryAuthException(401, "UNAUTHORIZED", "authentication required", CatalogScope);
     }
 
     public async Task<bool> CanPullAsync(RegistryCaller caller, RepositoryName repository, CancellationToken ct, bool ignoreTokenScope = false)

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using Bollard.Core.Auth;
-using Bollard.Core.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace Bollard.Server.Auth;

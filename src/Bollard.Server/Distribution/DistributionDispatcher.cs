@@ -24,10 +24,11 @@ public sealed partial class DistributionDispatcher(
     public async Task HandleAsync(HttpContext context)
     {
         context.Response.Headers[DistributionHeaders.ApiVersion] = "registry/2.0";
+        DistributionRoute? route = null;
         try
         {
             string raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
-            var route = DistributionRoute.Parse(RawPath(raw));
+            route = DistributionRoute.Parse(RawPath(raw));
             if (route is null)
             {
                 await OciErrorWriter.WriteAsync(context, new OciError("NOT_FOUND", "no such endpoint", 404), null).ConfigureAwait(false);
@@ -38,7 +39,7 @@ public sealed partial class DistributionDispatcher(
         }
         catch (RegistryAuthException e)
         {
-            await WriteRefusalAsync(context, e).ConfigureAwait(false);
+            await WriteRefusalAsync(context, e, route).ConfigureAwait(false);
         }
         catch (OciException e)
         {
@@ -106,16 +107,49 @@ public sealed partial class DistributionDispatcher(
             _ => RepositoryAccess.Pull,
         };
         if (route.Endpoint == DistributionEndpoint.Base) return gate.RequireAuthenticatedAsync(context);
-        return needed == RepositoryAccess.None ? Task.CompletedTask : gate.RequireAsync(context, route.Name, needed);
+        // A HEAD of a blob is an existence probe (containers/image asks the source repository before a mount);
+        // refusing it is routine and not audited as a denial (issue 6, C8).
+        bool probe = route.Endpoint == DistributionEndpoint.Blob && HttpMethods.IsHead(context.Request.Method);
+        return needed == RepositoryAccess.None ? Task.CompletedTask : gate.RequireAsync(context, route.Name, needed, auditRefusal: !probe);
+    }
+
+    /// <summary>
+    /// The scope a 401 challenge names when the refusal itself did not say (e.g. Basic credentials refused on
+    /// <c>/v2/</c>): what the endpoint needs. A mount also names <c>repository:&lt;from&gt;:pull</c>, as CNCF
+    /// Distribution does, so a client that asks for exactly the challenged scope gets a token that can mount.
+    /// </summary>
+    private static string? ChallengeScope(HttpContext context, DistributionRoute? route, string? refusalScope)
+    {
+        if (route is null) return refusalScope;
+        string? scope = refusalScope;
+        if (scope is null)
+        {
+            string method = context.Request.Method;
+            scope = route.Endpoint switch
+            {
+                DistributionEndpoint.Base => null,
+                DistributionEndpoint.Catalog => RegistryGate.CatalogScope,
+                DistributionEndpoint.UploadStart or DistributionEndpoint.Upload => $"repository:{route.Name}:pull,push",
+                DistributionEndpoint.Manifest when method == "PUT" => $"repository:{route.Name}:pull,push",
+                DistributionEndpoint.Blob or DistributionEndpoint.Manifest when method == "DELETE" => $"repository:{route.Name}:delete",
+                _ => $"repository:{route.Name}:pull",
+            };
+        }
+        if (route.Endpoint == DistributionEndpoint.UploadStart && scope is not null
+            && context.Request.Query.TryGetValue("mount", out _)
+            && context.Request.Query.TryGetValue("from", out var from)
+            && RepositoryName.TryParse(from.ToString(), out var source) && source != route.Name)
+            scope += $" repository:{source}:pull";
+        return scope;
     }
 
     /// <summary>401 with the Bearer challenge of the Docker token protocol, 403 DENIED, or 429 with Retry-After.</summary>
-    private async Task WriteRefusalAsync(HttpContext context, RegistryAuthException e)
+    private async Task WriteRefusalAsync(HttpContext context, RegistryAuthException e, DistributionRoute? route)
     {
         if (e.Status == StatusCodes.Status401Unauthorized)
         {
             var challenge = $"Bearer realm=\"{realm.For(context)}\",service=\"{authOptions.Service}\"";
-            if (e.ChallengeScope is not null) challenge += $",scope=\"{e.ChallengeScope}\"";
+            if (ChallengeScope(context, route, e.ChallengeScope) is { } scope) challenge += $",scope=\"{scope}\"";
             if (e.ChallengeError is not null) challenge += $",error=\"{e.ChallengeError}\"";
             await OciErrorWriter.WriteAsync(context, OciErrors.Unauthorized, e.Message, h => h.WWWAuthenticate = challenge).ConfigureAwait(false);
             return;

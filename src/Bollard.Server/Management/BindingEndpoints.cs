@@ -1,5 +1,4 @@
 using Bollard.Core.Auth;
-using Bollard.Core.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

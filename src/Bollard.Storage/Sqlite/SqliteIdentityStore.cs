@@ -1,5 +1,4 @@
 using Bollard.Core.Auth;
-using Bollard.Core.Storage;
 using Dapper;
 using Microsoft.Data.Sqlite;
 

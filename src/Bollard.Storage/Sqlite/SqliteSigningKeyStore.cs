@@ -1,4 +1,4 @@
-using Bollard.Core.Storage;
+using Bollard.Core.Auth;
 using Dapper;
 
 namespace Bollard.Storage.Sqlite;

@@ -1,4 +1,4 @@
-using Bollard.Core.Storage;
+using Bollard.Core.Auth;
 
 namespace Bollard.Core.Tests.Auth;
 

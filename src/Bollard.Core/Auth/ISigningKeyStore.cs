@@ -1,4 +1,4 @@
-namespace Bollard.Core.Storage;
+namespace Bollard.Core.Auth;
 
 /// <summary>Token signing keys, so that tokens survive restarts and every node shares the same keys.</summary>
 public interface ISigningKeyStore

@@ -1,6 +1,4 @@
-using Bollard.Core.Auth;
-
-namespace Bollard.Core.Storage;
+namespace Bollard.Core.Auth;
 
 /// <summary>Role bindings (principal, role, namespace pattern) and the namespaces open to anonymous pull.</summary>
 public interface IAccessStore

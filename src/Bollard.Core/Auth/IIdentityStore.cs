@@ -1,6 +1,4 @@
-using Bollard.Core.Auth;
-
-namespace Bollard.Core.Storage;
+namespace Bollard.Core.Auth;
 
 /// <summary>Users, robot accounts, personal access tokens and refresh tokens. Secrets are stored only hashed.</summary>
 public interface IIdentityStore
