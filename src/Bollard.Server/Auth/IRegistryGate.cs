@@ -23,10 +23,11 @@ public interface IRegistryGate
     /// <summary>Authenticates Basic credentials, mapping failures to 401/429.</summary>
     Task<Principal> AuthenticateAsync(string user, string password, string client, HttpContext context);
 
-    /// <param name="auditRefusal">false for an existence probe (HEAD of a blob, as clients do before a cross-repository
-    /// mount): refusing it is routine, not a denial worth an audit record.</param>
+    /// <param name="probe">The request only checks that a blob exists (HEAD). containers/image (skopeo, podman) checks
+    /// the source repository that way before a cross-repository mount; when its token pushes to another repository
+    /// and cannot read this one, the refusal is routine during a successful push and is not audited as a denial.</param>
     /// <exception cref="RegistryAuthException">When the caller may not do <paramref name="needed"/> in <paramref name="repository"/>.</exception>
-    Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed, bool auditRefusal = true);
+    Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed, bool probe = false);
 
     /// <summary>For <c>/v2/</c> itself: any authenticated caller (anonymous gets the challenge that starts a login).</summary>
     Task RequireAuthenticatedAsync(HttpContext context);

@@ -14,7 +14,7 @@ public sealed class OpenRegistryGate(Authenticator authenticator) : IRegistryGat
     public Task<Principal> AuthenticateAsync(string user, string password, string client, HttpContext context) =>
         RegistryGate.AuthenticateAsync(authenticator, user, password, client, context.RequestAborted);
 
-    public Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed, bool auditRefusal = true) => Task.CompletedTask;
+    public Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed, bool probe = false) => Task.CompletedTask;
 
     public Task RequireAuthenticatedAsync(HttpContext context) => Task.CompletedTask;
 

@@ -98,7 +98,7 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         return rights & caller.GrantedFor(repository.Value);
     }
 
-    public async Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed, bool auditRefusal = true)
+    public async Task RequireAsync(HttpContext context, RepositoryName repository, RepositoryAccess needed, bool probe = false)
     {
         var caller = await CallerAsync(context).ConfigureAwait(false);
         if (caller.Unrestricted) return;
@@ -106,7 +106,7 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         var have = await AccessAsync(caller, repository, ct).ConfigureAwait(false);
         if ((have & needed) == needed) return;
         string scope = $"repository:{repository}:{string.Join(',', RepositoryAccessNames.Names(needed | (needed.HasFlag(RepositoryAccess.Push) ? RepositoryAccess.Pull : 0)))}";
-        if (auditRefusal) audit.Record(caller.Principal.Name, caller.ClientAddress, "access.denied", "denied", repository.Value, detail: string.Join(',', RepositoryAccessNames.Names(needed)));
+        if (!(probe && IsMountProbe(caller, repository))) audit.Record(caller.Principal.Name, caller.ClientAddress, "access.denied", "denied", repository.Value, detail: string.Join(',', RepositoryAccessNames.Names(needed)));
         if (!caller.Principal.IsAuthenticated)
             throw new RegistryAuthException(401, "UNAUTHORIZED", "authentication required", scope);
         var rights = await evaluator.RightsAsync(caller.Principal, repository.Value, ct).ConfigureAwait(false);
@@ -114,6 +114,11 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
             throw new RegistryAuthException(401, "UNAUTHORIZED", "the token does not grant this access", scope, "insufficient_scope");
         throw new RegistryAuthException(403, "DENIED", "requested access to the resource is denied", null);
     }
+
+    /// <summary>A token that pushes to another repository checking for a blob here: the source check of a mount.</summary>
+    private static bool IsMountProbe(RegistryCaller caller, RepositoryName repository) =>
+        caller.Granted is { } granted
+        && granted.Any(s => s.Type == Scope.RepositoryType && s.Name != repository.Value && s.Actions.HasFlag(RepositoryAccess.Push));
 
     public async Task RequireAuthenticatedAsync(HttpContext context)
     {

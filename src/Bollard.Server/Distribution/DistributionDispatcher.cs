@@ -108,9 +108,9 @@ public sealed partial class DistributionDispatcher(
         };
         if (route.Endpoint == DistributionEndpoint.Base) return gate.RequireAuthenticatedAsync(context);
         // A HEAD of a blob is an existence probe (containers/image asks the source repository before a mount);
-        // refusing it is routine and not audited as a denial (issue 6, C8).
+        // the gate does not audit its refusal as a denial when it is a mount's source check (issue 6, C8).
         bool probe = route.Endpoint == DistributionEndpoint.Blob && HttpMethods.IsHead(context.Request.Method);
-        return needed == RepositoryAccess.None ? Task.CompletedTask : gate.RequireAsync(context, route.Name, needed, auditRefusal: !probe);
+        return needed == RepositoryAccess.None ? Task.CompletedTask : gate.RequireAsync(context, route.Name, needed, probe);
     }
 
     /// <summary>
