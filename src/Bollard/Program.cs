@@ -22,25 +22,47 @@ serve.SetAction(async (parse, ct) =>
     if (parse.GetValue(data) is { } d) overrides["Storage:DataDir"] = d;
     if (parse.GetValue(tlsCert) is { } tc) overrides["Server:TlsCertificate"] = tc;
     if (parse.GetValue(tlsKey) is { } tk) overrides["Server:TlsKey"] = tk;
+    // Exit codes: 0 after a normal shutdown, 2 for a setting that cannot work (one line naming it, before anything is
+    // created), 1 for any other fatal error (the host could not start or stopped on a failure).
     try
     {
-        await using var app = BollardApplication.Build(parse.GetValue(config), overrides);
-        await app.StartAsync(ct);
+        await using var app = BollardApplication.Build(parse.GetValue(config), overrides, logging: null, fromCommandLine: true, configureServices: null);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            // The port was taken between the check and Kestrel's bind.
+            await Console.Error.WriteLineAsync($"bollard: Server:Listen: {e.Message}");
+            return 2;
+        }
         await app.WaitForShutdownAsync(ct);
         return 0;
     }
-    catch (Exception e) when (e is FormatException or InvalidOperationException or InvalidDataException or FileNotFoundException
-                              or Microsoft.Extensions.Options.OptionsValidationException or IOException)
+    catch (ConfigurationException e)
     {
         await Console.Error.WriteLineAsync($"bollard: {e.Message}");
         return 2;
+    }
+    catch (Microsoft.Extensions.Options.OptionsValidationException e)
+    {
+        foreach (string failure in e.Failures) await Console.Error.WriteLineAsync($"bollard: {failure}");
+        return 2;
+    }
+    catch (Exception e) when (e is not OperationCanceledException)
+    {
+        await Console.Error.WriteLineAsync($"bollard: fatal: {e.GetType().Name}: {e.Message}");
+        await Console.Error.WriteLineAsync(e.ToString());
+        return 1;
     }
 });
 
 var root = new RootCommand("Bollard: a container registry that is also your supply-chain security gate");
 root.Subcommands.Add(serve);
+root.Subcommands.Add(AdminCommands.Create());
 BollardCli.AddTo(root);
 var parsed = root.Parse(args);
-// The management commands report usage errors as one line with exit code 2; serve keeps the default behaviour.
-if (parsed.Errors.Count > 0 && BollardCli.Owns(parsed)) return BollardCli.ReportUsageErrors(parsed);
+// Usage errors, of serve as of every other command: one line on standard error, exit code 2.
+if (parsed.Errors.Count > 0) return BollardCli.ReportUsageErrors(parsed);
 return await parsed.InvokeAsync();

@@ -22,6 +22,12 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time, AuthOptions 
 
     public AuditRecorder(IAuditLog log, TimeProvider time) : this(log, time, new AuthOptions()) { }
 
+    /// <summary>Events held in memory while the log cannot be written (a locked database, a full disk); beyond it they are counted, not kept.</summary>
+    public const int MaxQueued = 100_000;
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+    private int _queued;
+    private long _dropped;
+    private List<AuditEvent>? _unwritten;
     // Unbounded and single-reader: writers never take a lock (a bounded channel's lock was a third of a
     // manifest GET's cost under 32 concurrent pulls). The writer drains it every BatchWindow.
     private readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions
@@ -40,8 +46,26 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time, AuthOptions 
             Outcome = AuditShaper.Bound(outcome, AuditShaper.MaxOutcome)!, Repository = AuditShaper.Bound(repository, AuditShaper.MaxRepository),
             Reference = AuditShaper.Bound(reference, AuditShaper.MaxReference), Detail = AuditShaper.Bound(detail, AuditShaper.MaxDetail),
         };
+        if (Interlocked.Increment(ref _queued) > MaxQueued)
+        {
+            Interlocked.Decrement(ref _queued);
+            Interlocked.Increment(ref _dropped);
+            return;
+        }
         _queue.Writer.TryWrite(new Entry(e, null)); // always succeeds on an unbounded channel
     }
+
+    /// <summary>
+    /// Told when a batch could not be stored: the error, the attempt number and the delay before the same batch is
+    /// tried again. Set by the host (logging, <c>/readyz</c>); the recorder itself only retries.
+    /// </summary>
+    public Action<Exception, int, TimeSpan>? WriteFailed { get; set; }
+
+    /// <summary>Told after a batch was stored, with how many events were dropped at <see cref="MaxQueued"/> before it (usually 0).</summary>
+    public Action<long>? Written { get; set; }
+
+    /// <summary>Events refused since the last stored batch because <see cref="MaxQueued"/> were waiting.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Completes when every event recorded before the call is stored.</summary>
     public async Task FlushAsync(CancellationToken ct)
@@ -68,7 +92,7 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time, AuthOptions 
                 var delay = Task.Delay(PendingTick, time, tick.Token);
                 if (await Task.WhenAny(wait, delay).ConfigureAwait(false) != wait)
                 {
-                    await log.AppendAsync(Shape([], flush: false), CancellationToken.None).ConfigureAwait(false);
+                    await StoreAsync(Shape([], flush: false), 0, ct).ConfigureAwait(false);
                     continue;
                 }
                 await tick.CancelAsync().ConfigureAwait(false);
@@ -83,18 +107,48 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time, AuthOptions 
                 if (entry.Event is not null) batch.Add(entry.Event);
                 if (entry.Flushed is not null) waiters.Add(entry.Flushed);
             }
+            await StoreAsync(Shape(batch, flush: waiters.Count > 0), batch.Count, ct).ConfigureAwait(false);
+            batch.Clear();
+            foreach (var w in waiters) w.TrySetResult();
+            waiters.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Stores one batch, retrying the same events with backoff until it is stored or <paramref name="ct"/> fires
+    /// (then <see cref="DrainAsync"/> tries once more): a locked database or a full disk delays the audit log, it
+    /// does not lose it or stop the host.
+    /// </summary>
+    private async Task StoreAsync(List<AuditEvent> events, int dequeued, CancellationToken ct)
+    {
+        Interlocked.Add(ref _queued, -dequeued);
+        _unwritten = events;
+        for (int attempt = 1; ; attempt++)
+        {
+            long dropped = Interlocked.Exchange(ref _dropped, 0);
+            var toStore = dropped == 0 ? events : [.. events, DroppedEvent(dropped)];
             try
             {
-                await log.AppendAsync(Shape(batch, flush: waiters.Count > 0), CancellationToken.None).ConfigureAwait(false);
+                await log.AppendAsync(toStore, CancellationToken.None).ConfigureAwait(false);
+                _unwritten = null;
+                Written?.Invoke(dropped);
+                return;
             }
-            finally
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                batch.Clear();
-                foreach (var w in waiters) w.TrySetResult();
-                waiters.Clear();
+                Interlocked.Add(ref _dropped, dropped);
+                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt, 20))));
+                WriteFailed?.Invoke(e, attempt, delay);
+                await Task.Delay(delay, time, ct).ConfigureAwait(false);
             }
         }
     }
+
+    private AuditEvent DroppedEvent(long dropped) => new()
+    {
+        Time = time.GetUtcNow(), Principal = "system", ClientAddress = "", Action = "audit.dropped", Outcome = "failure",
+        Detail = $"{dropped} audit events were dropped: {MaxQueued} were waiting while the audit log could not be written",
+    };
 
     private bool HasPending()
     {
@@ -116,9 +170,14 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time, AuthOptions 
             if (entry.Event is not null) batch.Add(entry.Event);
             if (entry.Flushed is not null) waiters.Add(entry.Flushed);
         }
+        Interlocked.Add(ref _queued, -batch.Count);
         try
         {
-            await log.AppendAsync(Shape(batch, flush: true), CancellationToken.None).ConfigureAwait(false);
+            List<AuditEvent> rows = [.. _unwritten ?? [], .. Shape(batch, flush: true)];
+            long dropped = Interlocked.Exchange(ref _dropped, 0);
+            if (dropped > 0) rows.Add(DroppedEvent(dropped));
+            await log.AppendAsync(rows, CancellationToken.None).ConfigureAwait(false);
+            _unwritten = null;
         }
         finally
         {

@@ -19,7 +19,12 @@ public sealed partial class AdminBootstrap(IdentityService identities, AuthOptio
             return;
         }
         var (created, generated) = await identities.EnsureAdminAsync(cancellationToken).ConfigureAwait(false);
-        if (!created) return;
+        if (!created)
+        {
+            // The variable only seeds the first start; saying nothing made the README tour fail at 'skopeo login'.
+            if (options.AdminPassword is { Length: > 0 }) Log.AdminPasswordIgnored(logger);
+            return;
+        }
         if (generated is null)
         {
             Log.AdminCreated(logger);
@@ -34,7 +39,9 @@ public sealed partial class AdminBootstrap(IdentityService identities, AuthOptio
 
                  {generated}
 
-             Change it with: bollard user passwd admin
+             Log in:    bollard login SERVER -u admin   (or skopeo login)
+             Change it: bollard user passwd admin
+             Lost it?   stop the server, run: bollard admin reset-password --data DIR
             ================================================================
 
             """).ConfigureAwait(false);
@@ -53,5 +60,8 @@ public sealed partial class AdminBootstrap(IdentityService identities, AuthOptio
 
         [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Created the 'admin' user with a generated password, printed once on standard output")]
         public static partial void AdminCreatedGenerated(ILogger logger);
+
+        [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "BOLLARD_ADMIN_PASSWORD (Auth:AdminPassword) is ignored: users exist already, it only sets the password at the first start. Change a password with 'bollard user passwd admin', or offline with 'bollard admin reset-password --data DIR'")]
+        public static partial void AdminPasswordIgnored(ILogger logger);
     }
 }

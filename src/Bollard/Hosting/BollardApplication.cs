@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.HttpOverrides;
 using Bollard.Server.Hosting;
 using Bollard.Storage;
@@ -12,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Bollard.Hosting;
@@ -22,60 +21,66 @@ namespace Bollard.Hosting;
 /// </summary>
 public static partial class BollardApplication
 {
-    public const string EnvironmentPrefix = "BOLLARD__";
+    public const string EnvironmentPrefix = ConfigurationLayers.EnvironmentPrefix;
 
-    public static WebApplication Build(string? configFile, IReadOnlyDictionary<string, string?> overrides, Action<ILoggingBuilder>? logging = null)
+    public static WebApplication Build(string? configFile, IReadOnlyDictionary<string, string?> overrides, Action<ILoggingBuilder>? logging = null) =>
+        Build(configFile, overrides, logging, fromCommandLine: false, configureServices: null);
+
+    /// <param name="fromCommandLine">The overrides are <c>bollard serve</c> flags (errors then name the flag).</param>
+    /// <param name="configureServices">Runs last on the service collection (tests replace <see cref="TimeProvider"/> here).</param>
+    public static WebApplication Build(string? configFile, IReadOnlyDictionary<string, string?> overrides, Action<ILoggingBuilder>? logging,
+        bool fromCommandLine, Action<IServiceCollection>? configureServices)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // 1. Read every layer (a YAML syntax error stops here, with its line and column).
+        var layers = ConfigurationLayers.Read(Defaults, configFile, overrides, fromCommandLine);
+        // The content root is the application's folder, never the working directory, and nothing watches it: started
+        // from / or a big home folder, the default host put an inotify watch on every folder below (D1 in bench/README.md).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection(Defaults);
-        if (configFile is not null) builder.Configuration.AddInMemoryCollection(YamlConfiguration.Load(configFile));
-        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
-        // The documented name for the first admin's password (also Auth:AdminPassword / BOLLARD__AUTH__ADMINPASSWORD).
-        if (Environment.GetEnvironmentVariable("BOLLARD_ADMIN_PASSWORD") is { Length: > 0 } adminPassword)
-            builder.Configuration.AddInMemoryCollection([new("Auth:AdminPassword", adminPassword)]);
-        builder.Configuration.AddInMemoryCollection(overrides);
+        builder.Services.AddBollardRegistry(builder.Configuration);
 
-        var settings = ReadSettings(builder.Configuration);
+        // 2. Check every setting before anything is created: no folder, no database, no admin account.
+        var (settings, certificate) = ConfigurationValidator.Validate(layers, SettingsSchema.From(builder.Services));
+        layers.AddTo(builder.Configuration);
+        var endpoint = ParseEndpoint(settings.Listen);
+        DataDirectory.CheckPortFree(endpoint, layers, settings.Listen);
+        // 3. Create the data folder (0700) and the database file (0600); warn about existing ones others can read.
+        var warnings = DataDirectory.Prepare(settings, layers);
+
         builder.Logging.ClearProviders();
         if (logging is not null) logging(builder.Logging);
         else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        // A background part that fails (a locked database, a full disk) reports to BackgroundHealth and retries; it
+        // never stops the host. Each loop catches its own failures; this is the safety net.
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null; // blobs are unbounded; manifests are bounded by the handler
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
-            var endpoint = ParseEndpoint(settings.Listen);
-            var certificate = LoadCertificate(settings);
             kestrel.Listen(endpoint, listen =>
             {
-                if (certificate is not null) listen.UseHttps(certificate);
+                if (certificate is null) return;
+                // Plain HTTP sent to the HTTPS port gets a readable 400 instead of a closed connection.
+                listen.Use(next => new PlainHttpOnTlsDetector(next).OnConnectionAsync);
+                listen.UseHttps(certificate);
             });
         });
         ConfigureForwardedHeaders(builder.Services, settings);
 
-        switch (settings.BlobType.ToLowerInvariant())
-        {
-            case "filesystem":
-                builder.Services.AddFileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = settings.BlobPath! });
-                break;
-            default:
-                throw new InvalidOperationException($"Storage:Blobs:Type '{settings.BlobType}' is unknown (supported: filesystem)");
-        }
-        switch (settings.MetadataType.ToLowerInvariant())
-        {
-            case "sqlite":
-                builder.Services.AddSqliteMetadata(new SqliteOptions { Path = settings.MetadataPath! });
-                break;
-            default:
-                throw new InvalidOperationException($"Storage:Metadata:Type '{settings.MetadataType}' is unknown (supported: sqlite)");
-        }
+        builder.Services.AddFileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = settings.BlobPath! });
+        builder.Services.AddSqliteMetadata(new SqliteOptions { Path = settings.MetadataPath! });
         builder.Services.AddSingleton(settings);
-        builder.Services.AddBollardRegistry(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        foreach (string warning in warnings) Log.Exposed(app.Logger, warning);
         // First in the pipeline, so that logging, the audit log and login throttling see the real client.
         if (settings.TrustedProxies.Count > 0) app.UseBollardForwardedHeaders();
         // Open the database now: migrations run and a bad path fails at startup, not on the first request.
@@ -86,6 +91,12 @@ public static partial class BollardApplication
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
             string listening = string.Join(", ", addresses ?? []), dataDir = Path.GetFullPath(settings.DataDir);
             Log.Started(app.Logger, listening, dataDir, settings.MetadataType, settings.BlobType);
+            if (addresses?.FirstOrDefault() is { } first && Uri.TryCreate(first, UriKind.Absolute, out var url))
+            {
+                string hostPort = url.Authority, server = $"{url.Scheme}://{hostPort}";
+                string skopeo = url.Scheme == "https" ? $"skopeo login -u admin {hostPort}" : $"skopeo login --tls-verify=false -u admin {hostPort}";
+                Log.HowToLogIn(app.Logger, server, skopeo);
+            }
         });
         return app;
     }
@@ -105,48 +116,6 @@ public static partial class BollardApplication
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
     };
 
-    private static ServeSettings ReadSettings(IConfiguration c)
-    {
-        string dataDir = Path.GetFullPath(c["Storage:DataDir"] ?? "./bollard-data");
-        return new ServeSettings
-        {
-            Listen = c["Server:Listen"] ?? "127.0.0.1:5000",
-            DataDir = dataDir,
-            BlobType = c["Storage:Blobs:Type"] ?? "filesystem",
-            BlobPath = Path.GetFullPath(c["Storage:Blobs:Path"] ?? dataDir),
-            MetadataType = c["Storage:Metadata:Type"] ?? "sqlite",
-            MetadataPath = Path.GetFullPath(c["Storage:Metadata:Path"] ?? Path.Combine(dataDir, "bollard.db")),
-            TlsCertificate = c["Server:TlsCertificate"] is { Length: > 0 } cert ? Path.GetFullPath(cert) : null,
-            TlsKey = c["Server:TlsKey"] is { Length: > 0 } key ? Path.GetFullPath(key) : null,
-            TrustedProxies = ReadList(c.GetSection("Server:TrustedProxies")),
-        };
-    }
-
-    /// <summary>A list setting given as a YAML sequence, or as one comma-separated string (flags, environment).</summary>
-    private static List<string> ReadList(IConfigurationSection section)
-    {
-        var items = section.GetChildren().Select(x => x.Value).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).ToList();
-        if (items.Count == 0 && section.Value is { Length: > 0 } single)
-            items.AddRange(single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        return items;
-    }
-
-    /// <summary>Both PEM files or neither: half a TLS setup is a configuration error, not plain HTTP.</summary>
-    private static X509Certificate2? LoadCertificate(ServeSettings settings)
-    {
-        if (settings.TlsCertificate is null && settings.TlsKey is null) return null;
-        if (settings.TlsCertificate is null || settings.TlsKey is null)
-            throw new InvalidOperationException("TLS needs both --tls-cert and --tls-key (Server:TlsCertificate and Server:TlsKey)");
-        try
-        {
-            return X509Certificate2.CreateFromPemFile(settings.TlsCertificate, settings.TlsKey);
-        }
-        catch (Exception e) when (e is CryptographicException or IOException or ArgumentException)
-        {
-            throw new InvalidOperationException($"cannot load the TLS certificate '{settings.TlsCertificate}' with key '{settings.TlsKey}': {e.Message}", e);
-        }
-    }
-
     /// <summary>
     /// X-Forwarded-For/-Proto/-Host are honoured only from the configured proxies (addresses or CIDR networks);
     /// the framework's default of trusting loopback is cleared, so nothing is trusted unless configured.
@@ -164,7 +133,7 @@ public static partial class BollardApplication
             {
                 if (entry.Contains('/') && System.Net.IPNetwork.TryParse(entry, out var network)) o.KnownIPNetworks.Add(network);
                 else if (IPAddress.TryParse(entry, out var address)) o.KnownProxies.Add(address);
-                else throw new InvalidOperationException($"Server:TrustedProxies entry '{entry}' is neither an IP address nor a CIDR network");
+                else throw new ConfigurationException($"Server:TrustedProxies entry '{entry}' is neither an IP address nor a CIDR network");
             }
         });
     }
@@ -178,7 +147,7 @@ public static partial class BollardApplication
         int colon = listen.LastIndexOf(':');
         if (colon > 0 && int.TryParse(listen.AsSpan(colon + 1), out int port) && listen[..colon] == "localhost")
             return new IPEndPoint(IPAddress.Loopback, port);
-        throw new FormatException($"--listen '{listen}' is not ADDRESS:PORT (e.g. 127.0.0.1:5000, 0.0.0.0:5000, [::1]:5000)");
+        throw new FormatException($"'{listen}' is not ADDRESS:PORT (e.g. 127.0.0.1:5000, 0.0.0.0:5000, [::1]:5000)");
     }
 
     private static partial class Log
@@ -186,5 +155,12 @@ public static partial class BollardApplication
         [LoggerMessage(EventId = 10, Level = LogLevel.Information,
             Message = "Bollard listening on {Addresses}; data in {DataDir} (metadata: {Metadata}, blobs: {Blobs})")]
         public static partial void Started(ILogger logger, string addresses, string dataDir, string metadata, string blobs);
+
+        [LoggerMessage(EventId = 11, Level = LogLevel.Information,
+            Message = "Log in with: bollard login {Server} -u admin   (or: {Skopeo})")]
+        public static partial void HowToLogIn(ILogger logger, string server, string skopeo);
+
+        [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "{Warning}")]
+        public static partial void Exposed(ILogger logger, string warning);
     }
 }

@@ -48,19 +48,20 @@ public sealed class ConfigurationTests : IDisposable
     public void YamlFile_Malformed_FailsWithClearMessage()
     {
         string config = Write("bad.yml", "registry:\n  maxPageSize: [unclosed\n");
-        var e = Assert.Throws<InvalidDataException>(() => BollardApplication.Build(config, new Dictionary<string, string?>()));
-        Assert.Contains("not valid YAML", e.Message);
+        var e = Assert.Throws<ConfigurationException>(() => BollardApplication.Build(config, new Dictionary<string, string?>()));
+        Assert.Matches(@"not valid YAML at line \d+, column \d+: ", e.Message);
     }
 
     [Fact]
     public void UnknownStorageType_FailsNamingTheSetting()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => BollardApplication.Build(null, new Dictionary<string, string?>
+        var e = Assert.Throws<ConfigurationException>(() => BollardApplication.Build(null, new Dictionary<string, string?>
         {
             ["Storage:DataDir"] = Path.Combine(_dir, "d"),
             ["Storage:Blobs:Type"] = "floppy",
         }));
-        Assert.Contains("Storage:Blobs:Type", e.Message);
+        Assert.Contains("Storage:Blobs:Type 'floppy' is unknown (supported: filesystem)", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "d"))); // nothing is created before every setting is checked
     }
 
     [Theory]
@@ -70,7 +71,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("Auth:TokenLifetime", "00:00:10")]
     public async Task OutOfRangeSetting_FailsAtStartupNamingIt(string key, string value)
     {
-        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        var e = await Assert.ThrowsAsync<ConfigurationException>(async () =>
         {
             await using var app = BollardApplication.Build(null, new Dictionary<string, string?>
             {
@@ -80,7 +81,8 @@ public sealed class ConfigurationTests : IDisposable
             }, b => b.SetMinimumLevel(LogLevel.None));
             await app.StartAsync();
         });
-        Assert.Contains(key.Split(':')[1], e.Message);
+        Assert.StartsWith($"{key} '{value}' must be between", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "range")));
     }
 
     [Theory]

@@ -46,9 +46,11 @@ public sealed class TlsAndProxyTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(certificate.Thumbprint, seen!.Thumbprint);
 
-        // Plain HTTP to the TLS port is not served.
+        // Plain HTTP to the TLS port is not served: it gets a 400 that says why, instead of an empty reply.
         using var plain = new HttpClient();
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetAsync($"http://{server.HostPort}/v2/"));
+        using var hint = await plain.GetAsync($"http://{server.HostPort}/v2/");
+        Assert.Equal(HttpStatusCode.BadRequest, hint.StatusCode);
+        Assert.Contains($"This port speaks HTTPS: use https://{server.HostPort}/", await hint.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -77,7 +79,7 @@ public sealed class TlsAndProxyTests : IDisposable
             ["Server:TlsCertificate"] = cert,
             ["Server:TlsKey"] = bad,
         }).StartAsync().GetAwaiter().GetResult());
-        Assert.Contains("cannot load the TLS certificate", e.Message);
+        Assert.Contains($"Server:TlsCertificate '{cert}' with Server:TlsKey '{bad}' cannot be loaded", e.Message);
     }
 
     private static async Task<string> LastLoginClientAsync(BollardServer server)
@@ -140,7 +142,7 @@ public sealed class TlsAndProxyTests : IDisposable
     [Fact]
     public void TrustedProxies_Garbage_FailsAtStartup()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => Bollard.Hosting.BollardApplication.Build(null, new Dictionary<string, string?>
+        var e = Assert.Throws<Bollard.Hosting.ConfigurationException>(() => Bollard.Hosting.BollardApplication.Build(null, new Dictionary<string, string?>
         {
             ["Server:Listen"] = "127.0.0.1:0",
             ["Storage:DataDir"] = Path.Combine(_dir, "d3"),

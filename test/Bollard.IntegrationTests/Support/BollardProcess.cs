@@ -27,7 +27,49 @@ public sealed partial class BollardProcess : IAsyncDisposable
     [GeneratedRegex(@"Bollard listening on http://127\.0\.0\.1:(\d+)")]
     private static partial Regex ListeningLine();
 
-    public static async Task<BollardProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? startupTimeout = null)
+    /// <summary>The result of <see cref="RunAsync"/>: exit code and everything printed.</summary>
+    public sealed record Exited(int ExitCode, string Stdout, string Stderr);
+
+    /// <summary>
+    /// Runs <c>bollard ARGS</c> to its end (a command, or a <c>serve</c> expected to fail at startup), with only
+    /// <paramref name="environment"/> of the BOLLARD* variables and <paramref name="stdin"/> on standard input.
+    /// </summary>
+    public static async Task<Exited> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        string? stdin = null, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bollard.dll"));
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        foreach (string key in psi.Environment.Keys.Where(k => k.StartsWith("BOLLARD", StringComparison.Ordinal)).ToList())
+            psi.Environment.Remove(key);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
+        using var process = Process.Start(psi)!;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
+        var stderr = process.StandardError.ReadToEndAsync(cts.Token);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"bollard {string.Join(' ', args)} did not exit within 90 s");
+        }
+        return new Exited(process.ExitCode, await stdout, await stderr);
+    }
+
+    public static async Task<BollardProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? startupTimeout = null,
+        string? workingDirectory = null)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "bollard.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference src/Bollard");
@@ -36,7 +78,7 @@ public sealed partial class BollardProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = dataDir,
+            WorkingDirectory = workingDirectory ?? dataDir,
         };
         foreach (string a in new[] { dll, "serve", "--listen", "127.0.0.1:0", "--data", dataDir }) psi.ArgumentList.Add(a);
         // Nothing from the test runner's environment (BOLLARD__*, BOLLARD_ADMIN_PASSWORD) may reconfigure the child.
