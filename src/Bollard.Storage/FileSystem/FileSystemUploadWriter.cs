@@ -6,8 +6,15 @@ namespace Bollard.Storage.FileSystem;
 internal sealed class FileSystemUploadWriter(FileStream file, long start) : IUploadWriter
 {
     private bool _completed;
+    private readonly long _start = start;
+    private long _position = start;
 
-    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => file.WriteAsync(data, ct);
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        await file.WriteAsync(data, ct).ConfigureAwait(false);
+        Durability.StartWriteback(file.SafeFileHandle, _position, data.Length);
+        _position += data.Length;
+    }
 
     public async ValueTask CompleteAsync(CancellationToken ct)
     {
@@ -19,7 +26,7 @@ internal sealed class FileSystemUploadWriter(FileStream file, long start) : IUpl
     {
         try
         {
-            if (!_completed) file.SetLength(start);
+            if (!_completed) file.SetLength(_start);
         }
         finally
         {
