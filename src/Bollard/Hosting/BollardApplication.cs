@@ -59,6 +59,10 @@ public static partial class BollardApplication
         // never stops the host. Each loop catches its own failures; this is the safety net.
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
 
+        // Receive into a buffer straight away instead of first waiting for data with a zero-byte read: that
+        // peek doubled the receive calls of a push (bench/README.md, "push"); the cost is one 4 KiB block held
+        // per idle connection.
+        builder.WebHost.UseSockets(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
