@@ -1,8 +1,10 @@
 using Bollard.Core.Auth;
+using Bollard.Core.Events;
 using Bollard.Core.Storage;
 using Bollard.Storage.FileSystem;
 using Bollard.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bollard.Storage;
 
@@ -22,6 +24,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<IRepositoryStore, SqliteRepositoryStore>();
         services.AddSingleton<IManifestStore, SqliteManifestStore>();
+        services.TryAddSingleton<RegistryEventSignal>();
+        services.AddSingleton<IMetadataStore, SqliteMetadataStore>();
+        services.AddSingleton<IEventStore, SqliteEventStore>();
         services.AddSingleton<IUploadStore, SqliteUploadStore>();
         services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
         services.AddSingleton<IAccessStore, SqliteAccessStore>();

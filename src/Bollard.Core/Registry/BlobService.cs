@@ -8,7 +8,7 @@ namespace Bollard.Core.Registry;
 /// a repository only when linked into it, and an upload session is usable only through the repository that
 /// opened it, whatever the shared blob store holds. Upload bytes go through <see cref="BlobUploader"/>.
 /// </summary>
-public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories, IUploadStore uploads, RegistryOptions options, TimeProvider time)
+public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories, IUploadStore uploads, IMetadataStore metadata, RegistryOptions options, TimeProvider time)
 {
     private readonly BlobUploader _uploader = new(blobs);
 
@@ -46,10 +46,20 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         await blobs.GetRedirectUriAsync(digest, ct).ConfigureAwait(false);
 
     /// <summary>Unlinks the blob from the repository; the bytes stay for other repositories until garbage collection.</summary>
-    public async Task DeleteAsync(RepositoryName repository, Digest digest, CancellationToken ct)
+    /// <exception cref="OciException"><c>BLOB_UNKNOWN</c>; <c>DENIED</c> while a manifest of the repository references the blob (B13).</exception>
+    public async Task DeleteAsync(RepositoryName repository, Digest digest, RegistryActor actor, CancellationToken ct)
     {
-        if (!await repositories.UnlinkBlobAsync(repository, digest, ct).ConfigureAwait(false))
-            throw new OciException(OciErrors.BlobUnknown, digest.ToString());
+        var tx = await metadata.BeginWriteAsync(ct).ConfigureAwait(false);
+        await using (tx.ConfigureAwait(false))
+        {
+            if (!await tx.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false))
+                throw new OciException(OciErrors.BlobUnknown, digest.ToString());
+            if (await tx.FindReferencingManifestAsync(repository, digest, ReferenceKind.Blob, ct).ConfigureAwait(false) is { } manifest)
+                throw new OciException(OciErrors.Denied, $"blob {digest} is used by manifest {manifest} in {repository}; delete the manifest first");
+            await tx.UnlinkBlobAsync(repository, digest, ct).ConfigureAwait(false);
+            await tx.AppendEventAsync(RegistryWrites.Event(Events.RegistryEventKind.BlobDeleted, repository, actor, time.GetUtcNow()) with { Digest = digest }, ct).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -60,7 +70,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
     /// upload (202), which looks the same whether or not the blob exists elsewhere.
     /// </summary>
     public async Task<BlobInfo?> TryMountAsync(
-        RepositoryName repository, Digest digest, RepositoryName? from, Func<RepositoryName, ValueTask<bool>> canRead, CancellationToken ct)
+        RepositoryName repository, Digest digest, RepositoryName? from, Func<RepositoryName, ValueTask<bool>> canRead, RegistryActor actor, CancellationToken ct)
     {
         bool linked = false;
         if (from is { } source)
@@ -71,7 +81,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         if (!linked) return null;
         var info = await blobs.StatAsync(digest, ct).ConfigureAwait(false);
         if (info is null) return null;
-        await repositories.LinkBlobAsync(repository, digest, info.Size, ct).ConfigureAwait(false);
+        await RegistryWrites.LinkBlobAsync(metadata, repository, info, "mount", actor, time.GetUtcNow(), ct).ConfigureAwait(false);
         return info;
     }
 
@@ -100,7 +110,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
     }
 
     /// <summary>Single-request upload (POST with <c>?digest=</c>); nothing remains when it fails.</summary>
-    public async Task<BlobInfo> UploadMonolithicAsync(RepositoryName repository, Digest digest, Stream body, long? contentLength, CancellationToken ct)
+    public async Task<BlobInfo> UploadMonolithicAsync(RepositoryName repository, Digest digest, Stream body, long? contentLength, RegistryActor actor, CancellationToken ct)
     {
         // No session row: the upload lives only as long as this request, so it does not count against the cap.
         string id = BlobUploader.NewId();
@@ -109,7 +119,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         {
             await _uploader.AppendAsync(id, body, null, contentLength, ct).ConfigureAwait(false);
             var info = await _uploader.CommitAsync(id, digest, contentLength, ct).ConfigureAwait(false);
-            await repositories.LinkBlobAsync(repository, digest, info.Size, ct).ConfigureAwait(false);
+            await RegistryWrites.LinkBlobAsync(metadata, repository, info, "upload", actor, time.GetUtcNow(), ct).ConfigureAwait(false);
             return info;
         }
         catch
@@ -136,7 +146,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
 
     /// <summary>Closes an upload (PUT with <c>?digest=</c>), with an optional final chunk.</summary>
     public async Task<BlobInfo> CompleteUploadAsync(
-        RepositoryName repository, string uploadId, string owner, Digest digest, Stream? finalChunk, long? start, long? length, CancellationToken ct)
+        RepositoryName repository, string uploadId, string owner, Digest digest, Stream? finalChunk, long? start, long? length, RegistryActor actor, CancellationToken ct)
     {
         await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
         if (finalChunk is not null && (length is null or > 0))
@@ -153,7 +163,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
             throw;
         }
         // Order matters for crash safety: blob durable in the store, then linked, then the session forgotten.
-        await repositories.LinkBlobAsync(repository, digest, info.Size, ct).ConfigureAwait(false);
+        await RegistryWrites.LinkBlobAsync(metadata, repository, info, "upload", actor, time.GetUtcNow(), ct).ConfigureAwait(false);
         await uploads.DeleteAsync(uploadId, ct).ConfigureAwait(false);
         return info;
     }

@@ -1,29 +1,73 @@
 using System.Text.Json;
+using Bollard.Core.Events;
 using Bollard.Core.Oci;
+using Bollard.Core.Registry.Hooks;
 using Bollard.Core.Storage;
 
 namespace Bollard.Core.Registry;
 
-/// <summary>Manifest push/pull/delete, tag and catalog listing, and the referrers API.</summary>
-public sealed class ManifestService(IManifestStore manifests, IRepositoryStore repositories, RegistryOptions options, TimeProvider time)
+/// <summary>
+/// Manifest push/pull/delete, tag and catalog listing, and the referrers API. Every change runs in one
+/// <see cref="IMetadataTransaction"/>: the registry's checks, then the <see cref="IPushCheck"/>s, then the rows and
+/// their outbox events, committed once. Reads go through <see cref="IManifestReader"/> and the <see cref="IPullGate"/>.
+/// </summary>
+public sealed class ManifestService(
+    IManifestStore manifests,
+    IRepositoryStore repositories,
+    IMetadataStore metadata,
+    IManifestReader reader,
+    IEnumerable<IPushCheck> pushChecks,
+    IPullGate pullGate,
+    RegistryOptions options,
+    TimeProvider time)
 {
-    /// <exception cref="OciException"><c>MANIFEST_UNKNOWN</c>, or <c>NAME_UNKNOWN</c> when the repository does not exist.</exception>
-    public async Task<ManifestRecord> GetAsync(RepositoryName repository, Reference reference, CancellationToken ct)
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+    private readonly IPushCheck[] _pushChecks = pushChecks.ToArray();
+
+    /// <summary>The manifest to serve for a GET or HEAD, once the pull gate allowed it.</summary>
+    /// <exception cref="OciException"><c>MANIFEST_UNKNOWN</c>, <c>NAME_UNKNOWN</c> when the repository does not exist,
+    /// or <c>DENIED</c> with the pull gate's reasons.</exception>
+    public async Task<ManifestRecord> GetAsync(RepositoryName repository, Reference reference, RegistryActor actor, CancellationToken ct)
     {
-        var record = reference.Digest is { } digest
-            ? await manifests.GetAsync(repository, digest, ct).ConfigureAwait(false)
-            : await manifests.GetByTagAsync(repository, reference.Tag!, ct).ConfigureAwait(false);
-        if (record is not null) return record;
-        await ThrowIfNoRepositoryAsync(repository, ct).ConfigureAwait(false);
-        throw new OciException(OciErrors.ManifestUnknown, $"{repository}:{reference}");
+        var record = await reader.GetAsync(repository, reference, ct).ConfigureAwait(false);
+        if (record is null)
+        {
+            await ThrowIfNoRepositoryAsync(repository, ct).ConfigureAwait(false);
+            throw new OciException(OciErrors.ManifestUnknown, $"{repository}:{reference}");
+        }
+        if (!IsUngated(reference, record))
+        {
+            var decision = await pullGate.DecideAsync(new PullGateContext { Repository = repository, Reference = reference, Manifest = record, Actor = actor }, ct).ConfigureAwait(false);
+            if (!decision.Allowed)
+                throw new OciException(OciErrors.Denied, decision.Reasons.Count == 0 ? "refused by policy" : string.Join("; ", decision.Reasons));
+        }
+        return record;
+    }
+
+    /// <summary>
+    /// Signature and referrer lookups are never gated (see <see cref="IPullGate"/>): an artifact with a subject,
+    /// or a tag of the cosign scheme <c>&lt;alg&gt;-&lt;hex&gt;[.suffix]</c>, which only tools that verify use.
+    /// </summary>
+    internal static bool IsUngated(Reference reference, ManifestRecord record)
+    {
+        if (record.Subject is not null) return true;
+        if (reference.Tag is not { } tag) return false;
+        int dash = tag.IndexOf('-', StringComparison.Ordinal);
+        if (dash <= 0) return false;
+        var rest = tag.AsSpan(dash + 1);
+        int dot = rest.IndexOf('.');
+        var hex = dot < 0 ? rest : rest[..dot];
+        return DigestAlgorithm.Find(tag[..dash]) is { } algorithm && hex.Length == algorithm.HexLength && hex.IndexOfAnyExcept(LowerHex) < 0;
     }
 
     /// <summary>
     /// Validates and stores a manifest under <paramref name="reference"/>. The digest is computed over the exact
     /// bytes with the algorithm of a digest reference (sha256 for a tag), and must equal a digest reference.
     /// </summary>
+    /// <exception cref="OciException"><c>MANIFEST_INVALID</c>, <c>MANIFEST_BLOB_UNKNOWN</c>, <c>DIGEST_INVALID</c>,
+    /// <c>SIZE_INVALID</c>, or a push check's refusal. Nothing is written then.</exception>
     public async Task<(Digest Digest, ParsedManifest Parsed)> PutAsync(
-        RepositoryName repository, Reference reference, byte[] body, string? contentType, CancellationToken ct)
+        RepositoryName repository, Reference reference, byte[] body, string? contentType, RegistryActor actor, CancellationToken ct)
     {
         if (body.Length > options.MaxManifestBytes)
             throw new OciException(OciErrors.ManifestTooLarge, $"{body.Length} bytes is over the limit of {options.MaxManifestBytes} bytes");
@@ -33,28 +77,95 @@ public sealed class ManifestService(IManifestStore manifests, IRepositoryStore r
             throw new OciException(OciErrors.DigestInvalid, $"manifest digest is {digest}, not {expected}");
 
         var parsed = ManifestParser.Parse(body, contentType);
-        string? annotations = parsed.Annotations is null ? null : JsonSerializer.Serialize(parsed.Annotations, CoreJson.Default.IReadOnlyDictionaryStringString);
-        var record = new ManifestRecord(digest, parsed.MediaType, body, parsed.EffectiveArtifactType, parsed.Subject?.Digest, annotations, time.GetUtcNow());
-
         var blobsNeeded = parsed.RequiredBlobs().Distinct().ToList();
         var childrenNeeded = parsed.RequiredManifests().Distinct().ToList();
-        var result = await manifests.PutAsync(repository, record, blobsNeeded, childrenNeeded, reference.Tag, ct).ConfigureAwait(false);
-        if (result.MissingBlobs.Count > 0)
-            throw new OciException(OciErrors.ManifestBlobUnknown, $"blob {result.MissingBlobs[0]} is not in repository {repository}");
-        if (result.MissingManifests.Count > 0)
-            throw new OciException(OciErrors.ManifestBlobUnknown, $"manifest {result.MissingManifests[0]} is not in repository {repository}");
+        if (blobsNeeded.Count + childrenNeeded.Count > options.MaxManifestReferences)
+            throw new OciException(OciErrors.ManifestInvalid,
+                $"the manifest references {blobsNeeded.Count + childrenNeeded.Count} blobs and manifests; at most {options.MaxManifestReferences} are allowed (Registry:MaxManifestReferences)");
+        string? annotations = parsed.Annotations is null ? null : JsonSerializer.Serialize(parsed.Annotations, CoreJson.Default.IReadOnlyDictionaryStringString);
+        var now = time.GetUtcNow();
+        var record = new ManifestRecord(digest, parsed.MediaType, body, parsed.EffectiveArtifactType, parsed.Subject?.Digest, annotations, now);
+
+        // B7: the reference check runs on a read connection, before the writer is taken, so a manifest with
+        // thousands of missing layers costs its sender, not everyone else's pushes.
+        var check = await manifests.FindMissingReferencesAsync(repository, blobsNeeded, childrenNeeded, ct).ConfigureAwait(false);
+        ThrowIfMissing(repository, check);
+
+        var tx = await metadata.BeginWriteAsync(ct).ConfigureAwait(false);
+        await using (tx.ConfigureAwait(false))
+        {
+            // Only a removal can make a present reference missing, and every removal moves the generation: when it
+            // has not moved, the check above still holds and is not repeated under the writer.
+            if (blobsNeeded.Count + childrenNeeded.Count > 0 && await tx.GenerationAsync(repository, ct).ConfigureAwait(false) != check.Generation)
+                ThrowIfMissing(repository, await tx.FindMissingReferencesAsync(repository, blobsNeeded, childrenNeeded, ct).ConfigureAwait(false));
+
+            bool existed = await tx.ManifestExistsAsync(repository, digest, ct).ConfigureAwait(false);
+            Digest? previous = reference.Tag is { } t ? await tx.GetTagAsync(repository, t, ct).ConfigureAwait(false) : null;
+            await RunPushChecksAsync(new PushCheckContext
+            {
+                Change = RegistryChange.PutManifest, Repository = repository, Digest = digest, Tag = reference.Tag,
+                PreviousTagTarget = previous, Manifest = parsed, ManifestExisted = existed, Actor = actor, Reads = tx,
+            }, ct).ConfigureAwait(false);
+
+            await RegistryWrites.EnsureRepositoryAsync(tx, repository, actor, now, ct).ConfigureAwait(false);
+            if (!existed) await tx.PutManifestAsync(repository, record, blobsNeeded, childrenNeeded, ct).ConfigureAwait(false);
+            await tx.AppendEventAsync(Event(RegistryEventKind.ManifestPushed, repository, actor, now) with
+            {
+                Digest = digest, Tag = reference.Tag, MediaType = parsed.MediaType, Size = body.LongLength,
+            }, ct).ConfigureAwait(false);
+            if (reference.Tag is { } tag && previous != digest)
+            {
+                await tx.SetTagAsync(repository, tag, digest, ct).ConfigureAwait(false);
+                await tx.AppendEventAsync(Event(previous is null ? RegistryEventKind.TagCreated : RegistryEventKind.TagMoved, repository, actor, now) with
+                {
+                    Digest = digest, Tag = tag, PreviousDigest = previous,
+                }, ct).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
         return (digest, parsed);
     }
 
     /// <summary>By tag: removes only the tag. By digest: removes the manifest and every tag on it.</summary>
-    public async Task DeleteAsync(RepositoryName repository, Reference reference, CancellationToken ct)
+    /// <exception cref="OciException"><c>MANIFEST_UNKNOWN</c>, <c>NAME_UNKNOWN</c>; <c>DENIED</c> when an index of the
+    /// repository still references the manifest (B13), or a push check refused.</exception>
+    public async Task DeleteAsync(RepositoryName repository, Reference reference, RegistryActor actor, CancellationToken ct)
     {
-        bool deleted = reference.Digest is { } digest
-            ? await manifests.DeleteAsync(repository, digest, ct).ConfigureAwait(false)
-            : await manifests.DeleteTagAsync(repository, reference.Tag!, ct).ConfigureAwait(false);
-        if (deleted) return;
-        await ThrowIfNoRepositoryAsync(repository, ct).ConfigureAwait(false);
-        throw new OciException(OciErrors.ManifestUnknown, $"{repository}:{reference}");
+        var now = time.GetUtcNow();
+        var tx = await metadata.BeginWriteAsync(ct).ConfigureAwait(false);
+        await using (tx.ConfigureAwait(false))
+        {
+            if (reference.Digest is { } digest)
+            {
+                if (!await tx.ManifestExistsAsync(repository, digest, ct).ConfigureAwait(false))
+                    throw await UnknownAsync(tx, repository, reference, ct).ConfigureAwait(false);
+                // B13: deleting a child of an index breaks the index; the lifecycle GC removes what is really unreferenced.
+                if (await tx.FindReferencingManifestAsync(repository, digest, ReferenceKind.Manifest, ct).ConfigureAwait(false) is { } index)
+                    throw new OciException(OciErrors.Denied, $"manifest {digest} is referenced by index {index} in {repository}; delete the index first");
+                var tags = await tx.ListTagsOfAsync(repository, digest, ct).ConfigureAwait(false);
+                await RunPushChecksAsync(new PushCheckContext
+                {
+                    Change = RegistryChange.DeleteManifest, Repository = repository, Digest = digest, Actor = actor, Reads = tx,
+                }, ct).ConfigureAwait(false);
+                await tx.DeleteManifestAsync(repository, digest, ct).ConfigureAwait(false);
+                foreach (string tag in tags)
+                    await tx.AppendEventAsync(Event(RegistryEventKind.TagDeleted, repository, actor, now) with { Digest = digest, Tag = tag, Detail = RegistryEvent.CascadeDetail }, ct).ConfigureAwait(false);
+                await tx.AppendEventAsync(Event(RegistryEventKind.ManifestDeleted, repository, actor, now) with { Digest = digest }, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                string tag = reference.Tag!;
+                var target = await tx.GetTagAsync(repository, tag, ct).ConfigureAwait(false);
+                if (target is null) throw await UnknownAsync(tx, repository, reference, ct).ConfigureAwait(false);
+                await RunPushChecksAsync(new PushCheckContext
+                {
+                    Change = RegistryChange.DeleteTag, Repository = repository, Digest = target.Value, Tag = tag, PreviousTagTarget = target, Actor = actor, Reads = tx,
+                }, ct).ConfigureAwait(false);
+                await tx.DeleteTagAsync(repository, tag, ct).ConfigureAwait(false);
+                await tx.AppendEventAsync(Event(RegistryEventKind.TagDeleted, repository, actor, now) with { Digest = target, Tag = tag }, ct).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
     }
 
     public async Task<Page> ListTagsAsync(RepositoryName repository, int? n, string? last, CancellationToken ct)
@@ -83,6 +194,35 @@ public sealed class ManifestService(IManifestStore manifests, IRepositoryStore r
         }
         return Trim(page, limit);
     }
+
+    private async Task RunPushChecksAsync(PushCheckContext context, CancellationToken ct)
+    {
+        foreach (var check in _pushChecks)
+        {
+            var result = await check.CheckAsync(context, ct).ConfigureAwait(false);
+            if (!result.Allowed) throw new OciException(result.Error!, result.Reason);
+        }
+    }
+
+    private static RegistryEvent Event(RegistryEventKind kind, RepositoryName repository, RegistryActor actor, DateTimeOffset now) =>
+        RegistryWrites.Event(kind, repository, actor, now);
+
+    private static void ThrowIfMissing(RepositoryName repository, ReferenceCheck check)
+    {
+        if (check.MissingBlobs.Count > 0)
+            throw new OciException(OciErrors.ManifestBlobUnknown, Missing("blob", check.MissingBlobs, repository));
+        if (check.MissingManifests.Count > 0)
+            throw new OciException(OciErrors.ManifestBlobUnknown, Missing("manifest", check.MissingManifests, repository));
+    }
+
+    private static string Missing(string what, IReadOnlyList<Digest> missing, RepositoryName repository) =>
+        missing.Count == 1 ? $"{what} {missing[0]} is not in repository {repository}"
+            : $"{what} {missing[0]} and {missing.Count - 1} more are not in repository {repository}";
+
+    private static async Task<OciException> UnknownAsync(IMetadataReads reads, RepositoryName repository, Reference reference, CancellationToken ct) =>
+        await reads.RepositoryExistsAsync(repository, ct).ConfigureAwait(false)
+            ? new OciException(OciErrors.ManifestUnknown, $"{repository}:{reference}")
+            : new OciException(OciErrors.NameUnknown, repository.ToString());
 
     /// <summary>
     /// The referrers of <paramref name="subject"/> in the repository. Never 404 (distribution-spec: a registry

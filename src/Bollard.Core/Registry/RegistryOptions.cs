@@ -11,6 +11,13 @@ public sealed record RegistryOptions
     [Range(4096, 64 * 1024 * 1024)]
     public int MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Most blobs plus child manifests one manifest may reference; more is <c>MANIFEST_INVALID</c>. Bounds the
+    /// work of one push's reference check (issue 6 B7: 37k missing layers held the writer for 1.4 s).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxManifestReferences { get; init; } = 10_000;
+
     /// <summary>Cap on <c>n</c> for tag and catalog lists, and the page size when <c>n</c> is absent (CVE-2023-2253).</summary>
     [Range(1, 100_000)]
     public int MaxPageSize { get; init; } = 1000;

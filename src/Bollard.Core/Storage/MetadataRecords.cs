@@ -24,10 +24,3 @@ public sealed record UploadRecord(string Id, RepositoryName Repository, DateTime
     /// <summary>The principal that opened the upload ("" when access control is off).</summary>
     public string Owner { get; init; } = "";
 }
-
-/// <summary>The outcome of an attempted manifest insert: what it referenced that the repository lacks.</summary>
-public sealed record PutManifestResult(IReadOnlyList<Digest> MissingBlobs, IReadOnlyList<Digest> MissingManifests)
-{
-    public static readonly PutManifestResult Stored = new([], []);
-    public bool Succeeded => MissingBlobs.Count == 0 && MissingManifests.Count == 0;
-}

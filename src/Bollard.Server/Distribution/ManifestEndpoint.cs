@@ -16,7 +16,7 @@ public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions 
         if (!route.Reference.Contains(':') && !Tag.IsValid(route.Reference))
             throw new OciException(OciErrors.ManifestUnknown, "the reference is neither a valid tag nor a digest");
         var reference = Reference.Parse(route.Reference);
-        var manifest = await manifests.GetAsync(route.Name, reference, context.RequestAborted).ConfigureAwait(false);
+        var manifest = await manifests.GetAsync(route.Name, reference, await gate.ActorAsync(context).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
         if (!Accepts(context.Request, manifest.MediaType))
             throw new OciException(OciErrors.ManifestUnknown,
                 $"manifest is {manifest.MediaType}, which the Accept header does not allow");
@@ -59,7 +59,7 @@ public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions 
         var reference = Reference.Parse(route.Reference);
         var ct = context.RequestAborted;
         byte[] body = await BoundedReader.ReadAsync(context.Request.Body, context.Request.ContentLength, options.MaxManifestBytes, ct).ConfigureAwait(false);
-        var (digest, parsed) = await manifests.PutAsync(route.Name, reference, body, context.Request.ContentType, ct).ConfigureAwait(false);
+        var (digest, parsed) = await manifests.PutAsync(route.Name, reference, body, context.Request.ContentType, await gate.ActorAsync(context).ConfigureAwait(false), ct).ConfigureAwait(false);
         var headers = context.Response.Headers;
         context.Response.StatusCode = StatusCodes.Status201Created;
         headers.Location = $"/v2/{route.Name}/manifests/{digest}";
@@ -71,7 +71,7 @@ public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions 
 
     public async Task DeleteAsync(HttpContext context, DistributionRoute route)
     {
-        await manifests.DeleteAsync(route.Name, Reference.Parse(route.Reference), context.RequestAborted).ConfigureAwait(false);
+        await manifests.DeleteAsync(route.Name, Reference.Parse(route.Reference), await gate.ActorAsync(context).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.ContentLength = 0;
         await gate.RecordAsync(context, "delete", route.Name, route.Reference).ConfigureAwait(false);

@@ -21,7 +21,7 @@ public sealed class UploadEndpoint(BlobService blobs, IRegistryGate gate)
             var digest = Digest.Parse(mount.ToString());
             RepositoryName? from = query.TryGetValue("from", out var f) && !string.IsNullOrEmpty(f) ? RepositoryName.Parse(f.ToString()) : null;
             var caller = await gate.CallerAsync(context).ConfigureAwait(false);
-            var mounted = await blobs.TryMountAsync(route.Name, digest, from, source => new ValueTask<bool>(gate.CanPullAsync(caller, source, ct)), ct).ConfigureAwait(false);
+            var mounted = await blobs.TryMountAsync(route.Name, digest, from, source => new ValueTask<bool>(gate.CanPullAsync(caller, source, ct)), new RegistryActor(caller.Principal.Name, caller.ClientAddress), ct).ConfigureAwait(false);
             if (mounted is not null)
             {
                 BlobCreated(context, route.Name, mounted.Digest);
@@ -32,7 +32,7 @@ public sealed class UploadEndpoint(BlobService blobs, IRegistryGate gate)
         else if (query.TryGetValue("digest", out var d))
         {
             var digest = Digest.Parse(d.ToString());
-            await blobs.UploadMonolithicAsync(route.Name, digest, context.Request.Body, context.Request.ContentLength, ct).ConfigureAwait(false);
+            await blobs.UploadMonolithicAsync(route.Name, digest, context.Request.Body, context.Request.ContentLength, await gate.ActorAsync(context).ConfigureAwait(false), ct).ConfigureAwait(false);
             BlobCreated(context, route.Name, digest);
             return;
         }
@@ -61,7 +61,7 @@ public sealed class UploadEndpoint(BlobService blobs, IRegistryGate gate)
         var (start, length) = ContentRange(context.Request);
         bool hasBody = context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0);
         await blobs.CompleteUploadAsync(route.Name, route.Reference, await OwnerAsync(context).ConfigureAwait(false), digest, hasBody ? context.Request.Body : null,
-            start, length ?? context.Request.ContentLength, context.RequestAborted).ConfigureAwait(false);
+            start, length ?? context.Request.ContentLength, await gate.ActorAsync(context).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
         BlobCreated(context, route.Name, digest);
     }
 

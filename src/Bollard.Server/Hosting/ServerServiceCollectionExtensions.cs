@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using Bollard.Core.Auth;
 using Bollard.Core.Registry;
+using Bollard.Core.Registry.Hooks;
 using Bollard.Server.Auth;
 using Bollard.Server.Management;
 using Bollard.Server.Distribution;
@@ -48,6 +49,9 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<TagEndpoint>();
         services.AddSingleton<ReferrersEndpoint>();
         services.AddSingleton<DistributionDispatcher>();
+        services.TryAddSingleton<IManifestReader, StoredManifestReader>();
+        services.TryAddSingleton<IPullGate, AllowAllPullGate>();
+        services.TryAddSingleton<Bollard.Core.Events.RegistryEventSignal>();
         services.AddHostedService<UploadJanitor>();
         return services;
     }

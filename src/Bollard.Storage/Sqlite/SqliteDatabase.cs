@@ -62,6 +62,24 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes the single writer and opens an immediate transaction on it, for a unit of work that spans several
+    /// calls (<see cref="SqliteMetadataStore"/>). The writer is held until the scope is disposed; commit first to keep the work.
+    /// </summary>
+    internal async Task<SqliteWriteScope> BeginWriteAsync(CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return new SqliteWriteScope(_writer, _writer.BeginTransaction(deferred: false), _writeLock);
+        }
+        catch
+        {
+            _writeLock.Release();
+            throw;
+        }
+    }
+
     public IReadOnlyList<int> AppliedMigrations() =>
         _writer.Query<int>("SELECT version FROM schema_migrations ORDER BY version").ToList();
 

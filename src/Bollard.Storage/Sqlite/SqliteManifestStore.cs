@@ -4,7 +4,8 @@ using Dapper;
 
 namespace Bollard.Storage.Sqlite;
 
-public sealed class SqliteManifestStore(SqliteDatabase db, TimeProvider time) : IManifestStore
+/// <summary>Manifest reads on pooled read connections; writes are in <see cref="SqliteMetadataTransaction"/>.</summary>
+public sealed class SqliteManifestStore(SqliteDatabase db) : IManifestStore
 {
     private const string Columns = "m.digest, m.media_type AS MediaType, m.content, m.artifact_type AS ArtifactType, m.subject, m.annotations, m.created_at AS CreatedAt";
 
@@ -28,59 +29,9 @@ public sealed class SqliteManifestStore(SqliteDatabase db, TimeProvider time) : 
         return row?.ToRecord();
     }
 
-    public async ValueTask<PutManifestResult> PutAsync(
-        RepositoryName repository, ManifestRecord manifest, IReadOnlyCollection<Digest> requiredBlobs,
-        IReadOnlyCollection<Digest> requiredManifests, string? tag, CancellationToken ct) =>
-        await db.WriteAsync(async (c, tx) =>
-        {
-            long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            long? id = await c.ExecuteScalarAsync<long?>("SELECT id FROM repositories WHERE name = @name", new { name = repository.Value }, tx).ConfigureAwait(false);
-            var missingBlobs = new List<Digest>();
-            var missingManifests = new List<Digest>();
-            foreach (var d in requiredBlobs)
-                if (id is null || !await c.ExecuteScalarAsync<bool>(
-                        "SELECT EXISTS(SELECT 1 FROM repository_blobs WHERE repository_id = @id AND digest = @d)", new { id, d = d.ToString() }, tx).ConfigureAwait(false))
-                    missingBlobs.Add(d);
-            foreach (var d in requiredManifests)
-                if (id is null || !await c.ExecuteScalarAsync<bool>(
-                        "SELECT EXISTS(SELECT 1 FROM manifests WHERE repository_id = @id AND digest = @d)", new { id, d = d.ToString() }, tx).ConfigureAwait(false))
-                    missingManifests.Add(d);
-            if (missingBlobs.Count > 0 || missingManifests.Count > 0) return new PutManifestResult(missingBlobs, missingManifests);
-
-            id ??= await SqliteRepositoryStore.EnsureRepositoryAsync(c, tx, repository, now).ConfigureAwait(false);
-            string digest = manifest.Digest.ToString();
-            int inserted = await c.ExecuteAsync(
-                """
-                INSERT OR IGNORE INTO manifests(repository_id, digest, media_type, artifact_type, subject, annotations, size, content, created_at)
-                VALUES (@id, @digest, @MediaType, @ArtifactType, @subject, @AnnotationsJson, @Size, @Content, @now)
-                """,
-                new { id, digest, manifest.MediaType, manifest.ArtifactType, subject = manifest.Subject?.ToString(), manifest.AnnotationsJson, manifest.Size, manifest.Content, now }, tx).ConfigureAwait(false);
-            if (inserted > 0)
-            {
-                foreach (var d in requiredBlobs)
-                    await c.ExecuteAsync("INSERT OR IGNORE INTO manifest_references VALUES (@id, @digest, 'b', @d)", new { id, digest, d = d.ToString() }, tx).ConfigureAwait(false);
-                foreach (var d in requiredManifests)
-                    await c.ExecuteAsync("INSERT OR IGNORE INTO manifest_references VALUES (@id, @digest, 'm', @d)", new { id, digest, d = d.ToString() }, tx).ConfigureAwait(false);
-            }
-            if (tag is not null)
-                await c.ExecuteAsync(
-                    """
-                    INSERT INTO tags(repository_id, name, manifest_digest, updated_at) VALUES (@id, @tag, @digest, @now)
-                    ON CONFLICT(repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, updated_at = excluded.updated_at
-                    """, new { id, tag, digest, now }, tx).ConfigureAwait(false);
-            return PutManifestResult.Stored;
-        }, ct).ConfigureAwait(false);
-
-    public async ValueTask<bool> DeleteAsync(RepositoryName repository, Digest digest, CancellationToken ct) =>
-        await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(
-            // Tags and references go with it (ON DELETE CASCADE).
-            "DELETE FROM manifests WHERE digest = @digest AND repository_id = (SELECT id FROM repositories WHERE name = @name)",
-            new { name = repository.Value, digest = digest.ToString() }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
-
-    public async ValueTask<bool> DeleteTagAsync(RepositoryName repository, string tag, CancellationToken ct) =>
-        await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(
-            "DELETE FROM tags WHERE name = @tag AND repository_id = (SELECT id FROM repositories WHERE name = @name)",
-            new { name = repository.Value, tag }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
+    public async ValueTask<ReferenceCheck> FindMissingReferencesAsync(
+        RepositoryName repository, IReadOnlyCollection<Digest> blobs, IReadOnlyCollection<Digest> manifests, CancellationToken ct) =>
+        await db.ReadAsync(c => SqliteRegistryQueries.FindMissingAsync(c, null, repository, blobs, manifests)).ConfigureAwait(false);
 
     public async ValueTask<IReadOnlyList<string>> ListTagsAsync(RepositoryName repository, string? last, int limit, CancellationToken ct) =>
         (await db.ReadAsync(c => c.QueryAsync<string>(

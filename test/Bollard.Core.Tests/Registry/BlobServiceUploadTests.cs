@@ -12,12 +12,12 @@ public sealed class BlobServiceUploadTests
     private readonly FakeTimeProvider _time = new();
     private readonly InMemoryBlobStore _store;
     private readonly InMemoryUploadStore _uploads = new();
-    private readonly InMemoryRepositoryStore _repositories = new();
+    private readonly Support.InMemoryMetadataStore _repositories = new();
 
     public BlobServiceUploadTests() => _store = new InMemoryBlobStore(_time);
 
     private BlobService Service(int maxOpen = 100) =>
-        new(_store, _repositories, _uploads, new RegistryOptions { MaxOpenUploadsPerPrincipal = maxOpen }, _time);
+        new(_store, _repositories, _uploads, _repositories, new RegistryOptions { MaxOpenUploadsPerPrincipal = maxOpen }, _time);
 
     [Fact]
     public async Task StartUpload_OverCap_TooManyRequests_AndNothingCreated()
@@ -71,7 +71,7 @@ public sealed class BlobServiceUploadTests
         await service.AppendAsync(Repo, upload.Id, "alice", new MemoryStream("abc"u8.ToArray()), 0, 3, default);
         _time.Advance(TimeSpan.FromMinutes(50));
         Assert.Equal(0, await service.PurgeExpiredUploadsAsync(TimeSpan.FromHours(1), default));
-        var info = await service.CompleteUploadAsync(Repo, upload.Id, "alice", Digest.Sha256Of("abc"u8), null, null, null, default);
+        var info = await service.CompleteUploadAsync(Repo, upload.Id, "alice", Digest.Sha256Of("abc"u8), null, null, null, RegistryActor.Unknown, default);
         Assert.Equal(3, info.Size);
         Assert.True(await _repositories.IsBlobLinkedAsync(Repo, info.Digest, default));
     }
@@ -92,7 +92,7 @@ public sealed class BlobServiceUploadTests
     {
         var service = Service();
         var e = await Assert.ThrowsAsync<OciException>(() =>
-            service.UploadMonolithicAsync(Repo, Digest.Sha256Of("other"u8), new MemoryStream(Encoding.UTF8.GetBytes("hello")), 5, default));
+            service.UploadMonolithicAsync(Repo, Digest.Sha256Of("other"u8), new MemoryStream(Encoding.UTF8.GetBytes("hello")), 5, RegistryActor.Unknown, default));
         Assert.Equal("DIGEST_INVALID", e.Error.Code);
         Assert.Equal(0, _store.UploadCount);
         Assert.Equal(0, _store.BlobCount);

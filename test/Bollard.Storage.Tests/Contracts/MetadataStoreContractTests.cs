@@ -1,4 +1,5 @@
 using System.Text;
+using Bollard.Core.Events;
 using Bollard.Core.Oci;
 using Bollard.Core.Storage;
 
@@ -10,6 +11,8 @@ public abstract class MetadataStoreContractTests : IDisposable
     protected abstract IRepositoryStore Repositories { get; }
     protected abstract IManifestStore Manifests { get; }
     protected abstract IUploadStore Uploads { get; }
+    protected abstract IMetadataStore Metadata { get; }
+    protected abstract IEventStore Events { get; }
 
     public abstract void Dispose();
 
@@ -22,23 +25,163 @@ public abstract class MetadataStoreContractTests : IDisposable
 
     private async Task<ManifestRecord> PutImageAsync(RepositoryName repo, string content, string? tag, Digest? subject = null, string? artifactType = null)
     {
-        await Repositories.LinkBlobAsync(repo, D("layer"), 5, default);
+        await LinkBlobAsync(repo, D("layer"), 5, default);
         var m = Manifest(content, subject, artifactType, "{\"k\":\"v\"}");
-        var result = await Manifests.PutAsync(repo, m, [D("layer")], [], tag, default);
-        Assert.True(result.Succeeded);
+        var result = await PutAsync(repo, m, [D("layer")], [], tag, default);
+        Assert.True(result.Complete);
         return m;
+    }
+
+    // The writes as Core makes them: one unit of work each.
+    private async Task LinkBlobAsync(RepositoryName repo, Digest digest, long size, CancellationToken ct)
+    {
+        await using var tx = await Metadata.BeginWriteAsync(ct);
+        await tx.EnsureRepositoryAsync(repo, ct);
+        await tx.LinkBlobAsync(repo, digest, size, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task<bool> UnlinkBlobAsync(RepositoryName repo, Digest digest, CancellationToken ct)
+    {
+        await using var tx = await Metadata.BeginWriteAsync(ct);
+        bool removed = await tx.UnlinkBlobAsync(repo, digest, ct);
+        await tx.CommitAsync(ct);
+        return removed;
+    }
+
+    /// <summary>Check on the read side, then store with the tag, as ManifestService does.</summary>
+    private async Task<ReferenceCheck> PutAsync(RepositoryName repo, ManifestRecord m, IReadOnlyCollection<Digest> blobs, IReadOnlyCollection<Digest> children, string? tag, CancellationToken ct)
+    {
+        var check = await Manifests.FindMissingReferencesAsync(repo, blobs, children, ct);
+        if (!check.Complete) return check;
+        await using var tx = await Metadata.BeginWriteAsync(ct);
+        var again = await tx.FindMissingReferencesAsync(repo, blobs, children, ct);
+        Assert.True(again.Complete);
+        Assert.Equal(check.Generation, again.Generation);
+        await tx.EnsureRepositoryAsync(repo, ct);
+        await tx.PutManifestAsync(repo, m, blobs, children, ct);
+        if (tag is not null) await tx.SetTagAsync(repo, tag, m.Digest, ct);
+        await tx.CommitAsync(ct);
+        return check;
+    }
+
+    private async Task<bool> DeleteManifestAsync(RepositoryName repo, Digest digest, CancellationToken ct)
+    {
+        await using var tx = await Metadata.BeginWriteAsync(ct);
+        bool removed = await tx.DeleteManifestAsync(repo, digest, ct);
+        await tx.CommitAsync(ct);
+        return removed;
+    }
+
+    private async Task<bool> DeleteTagAsync(RepositoryName repo, string tag, CancellationToken ct)
+    {
+        await using var tx = await Metadata.BeginWriteAsync(ct);
+        bool removed = await tx.DeleteTagAsync(repo, tag, ct);
+        await tx.CommitAsync(ct);
+        return removed;
+    }
+
+    private static RegistryEvent Event(RegistryEventKind kind, string tag) =>
+        new() { Kind = kind, Time = DateTimeOffset.FromUnixTimeMilliseconds(1_900_000_000_000), Repository = Repo, Tag = tag, Digest = D(tag), Principal = "alice", ClientAddress = "10.0.0.1", Detail = "upload", Size = 7 };
+
+    [Fact]
+    public async Task Transaction_DisposedWithoutCommit_WritesNothing()
+    {
+        await using (var tx = await Metadata.BeginWriteAsync(default))
+        {
+            Assert.True(await tx.EnsureRepositoryAsync(Repo, default));
+            Assert.True(await tx.RepositoryExistsAsync(Repo, default)); // sees its own writes
+            await tx.LinkBlobAsync(Repo, D("a"), 1, default);
+            await tx.AppendEventAsync(Event(RegistryEventKind.BlobLinked, "a"), default);
+        }
+        Assert.False(await Repositories.ExistsAsync(Repo, default));
+        Assert.Empty(await Events.ReadAsync(0, 10, default));
+        Assert.Equal(0, await Events.HeadAsync(default));
+    }
+
+    [Fact]
+    public async Task Transaction_ReadsSeeTagsReferencesAndLinks()
+    {
+        var image = await PutImageAsync(Repo, "one", "v1");
+        await PutAsync(Repo, image, [], [], "v2", default);
+        var index = new ManifestRecord(D("index"), MediaTypes.OciIndex, Encoding.UTF8.GetBytes("index"), null, null, null, DateTimeOffset.UtcNow);
+        Assert.True((await PutAsync(Repo, index, [], [image.Digest], null, default)).Complete);
+        await using var tx = await Metadata.BeginWriteAsync(default);
+        Assert.Equal(image.Digest, await tx.GetTagAsync(Repo, "v1", default));
+        Assert.Null(await tx.GetTagAsync(Repo, "nope", default));
+        Assert.Equal(["v1", "v2"], await tx.ListTagsOfAsync(Repo, image.Digest, default));
+        Assert.True(await tx.ManifestExistsAsync(Repo, image.Digest, default));
+        Assert.False(await tx.ManifestExistsAsync(Other, image.Digest, default));
+        Assert.True(await tx.IsBlobLinkedAsync(Repo, D("layer"), default));
+        Assert.Equal(image.Digest, await tx.FindReferencingManifestAsync(Repo, D("layer"), ReferenceKind.Blob, default));
+        Assert.Null(await tx.FindReferencingManifestAsync(Repo, D("layer"), ReferenceKind.Manifest, default));
+        Assert.Equal(index.Digest, await tx.FindReferencingManifestAsync(Repo, image.Digest, ReferenceKind.Manifest, default));
+        Assert.Null(await tx.FindReferencingManifestAsync(Other, image.Digest, ReferenceKind.Manifest, default));
+        Assert.False(await tx.PutManifestAsync(Repo, image, [D("layer")], [], default)); // already there: idempotent
+    }
+
+    [Fact]
+    public async Task Generation_MovesOnEveryRemoval_NotOnAdditions()
+    {
+        Assert.Equal(0, (await Manifests.FindMissingReferencesAsync(Repo, [D("layer")], [], default)).Generation);
+        var image = await PutImageAsync(Repo, "one", "v1");
+        long start = (await Manifests.FindMissingReferencesAsync(Repo, [D("layer")], [], default)).Generation;
+        await LinkBlobAsync(Repo, D("more"), 1, default);
+        await PutImageAsync(Repo, "two", "v2");
+        Assert.Equal(start, (await Manifests.FindMissingReferencesAsync(Repo, [], [], default)).Generation);
+        Assert.True(await DeleteManifestAsync(Repo, image.Digest, default));
+        long afterDelete = (await Manifests.FindMissingReferencesAsync(Repo, [], [], default)).Generation;
+        Assert.True(afterDelete > start);
+        Assert.True(await UnlinkBlobAsync(Repo, D("more"), default));
+        await using var tx = await Metadata.BeginWriteAsync(default);
+        Assert.True(await tx.GenerationAsync(Repo, default) > afterDelete);
+    }
+
+    [Fact]
+    public async Task Events_AppendedInOrder_ReadAfterCursor_RoundTrip()
+    {
+        await using (var tx = await Metadata.BeginWriteAsync(default))
+        {
+            long a = await tx.AppendEventAsync(Event(RegistryEventKind.TagCreated, "a"), default);
+            long b = await tx.AppendEventAsync(Event(RegistryEventKind.TagMoved, "b") with { PreviousDigest = D("a") }, default);
+            Assert.True(b > a);
+            await tx.CommitAsync(default);
+        }
+        await using (var tx = await Metadata.BeginWriteAsync(default))
+        {
+            await tx.AppendEventAsync(Event(RegistryEventKind.TagDeleted, "c"), default);
+            await tx.CommitAsync(default);
+        }
+        var all = await Events.ReadAsync(0, 10, default);
+        Assert.Equal(["a", "b", "c"], all.Select(e => e.Tag));
+        Assert.True(all[0].Sequence < all[1].Sequence && all[1].Sequence < all[2].Sequence);
+        Assert.Equal(all[2].Sequence, await Events.HeadAsync(default));
+        Assert.Equal(Event(RegistryEventKind.TagMoved, "b") with { PreviousDigest = D("a"), Sequence = all[1].Sequence }, all[1]);
+        Assert.Equal(["c"], (await Events.ReadAsync(all[1].Sequence, 10, default)).Select(e => e.Tag));
+        Assert.Equal(["a"], (await Events.ReadAsync(0, 1, default)).Select(e => e.Tag));
+    }
+
+    [Fact]
+    public async Task Cursors_StartAtZero_PersistAndNeverMoveBack()
+    {
+        Assert.Equal(0, await Events.GetCursorAsync("audit", default));
+        await Events.SetCursorAsync("audit", 5, default);
+        await Events.SetCursorAsync("webhooks", 2, default);
+        await Events.SetCursorAsync("audit", 3, default);
+        Assert.Equal(5, await Events.GetCursorAsync("audit", default));
+        Assert.Equal(2, await Events.GetCursorAsync("webhooks", default));
     }
 
     [Fact]
     public async Task LinkBlob_CreatesRepository_AndIsScopedToIt()
     {
         Assert.False(await Repositories.ExistsAsync(Repo, default));
-        await Repositories.LinkBlobAsync(Repo, D("a"), 1, default);
-        await Repositories.LinkBlobAsync(Repo, D("a"), 1, default); // idempotent
+        await LinkBlobAsync(Repo, D("a"), 1, default);
+        await LinkBlobAsync(Repo, D("a"), 1, default); // idempotent
         Assert.True(await Repositories.ExistsAsync(Repo, default));
         Assert.True(await Repositories.IsBlobLinkedAsync(Repo, D("a"), default));
         Assert.False(await Repositories.IsBlobLinkedAsync(Other, D("a"), default));
-        await Repositories.LinkBlobAsync(Other, D("a"), 1, default);
+        await LinkBlobAsync(Other, D("a"), 1, default);
         Assert.Equal([Repo, Other], await Repositories.ListLinkingAsync(D("a"), 10, default));
         Assert.Equal([Repo], await Repositories.ListLinkingAsync(D("a"), 1, default));
         Assert.Empty(await Repositories.ListLinkingAsync(D("b"), 10, default));
@@ -47,10 +190,10 @@ public abstract class MetadataStoreContractTests : IDisposable
     [Fact]
     public async Task UnlinkBlob_OnlyThatRepository()
     {
-        await Repositories.LinkBlobAsync(Repo, D("a"), 1, default);
-        await Repositories.LinkBlobAsync(Other, D("a"), 1, default);
-        Assert.True(await Repositories.UnlinkBlobAsync(Repo, D("a"), default));
-        Assert.False(await Repositories.UnlinkBlobAsync(Repo, D("a"), default));
+        await LinkBlobAsync(Repo, D("a"), 1, default);
+        await LinkBlobAsync(Other, D("a"), 1, default);
+        Assert.True(await UnlinkBlobAsync(Repo, D("a"), default));
+        Assert.False(await UnlinkBlobAsync(Repo, D("a"), default));
         Assert.True(await Repositories.IsBlobLinkedAsync(Other, D("a"), default));
     }
 
@@ -58,7 +201,7 @@ public abstract class MetadataStoreContractTests : IDisposable
     public async Task ListRepositories_LexicalWithPaging()
     {
         foreach (var n in new[] { "c", "a", "b/x", "b" })
-            await Repositories.LinkBlobAsync(RepositoryName.Parse(n), D("a"), 1, default);
+            await LinkBlobAsync(RepositoryName.Parse(n), D("a"), 1, default);
         Assert.Equal(["a", "b", "b/x", "c"], await Repositories.ListAsync(null, 10, default));
         Assert.Equal(["b/x", "c"], await Repositories.ListAsync("b", 10, default));
         Assert.Equal(["a", "b"], await Repositories.ListAsync(null, 2, default));
@@ -67,7 +210,7 @@ public abstract class MetadataStoreContractTests : IDisposable
     [Fact]
     public async Task PutManifest_MissingBlob_StoresNothing()
     {
-        var result = await Manifests.PutAsync(Repo, Manifest("m"), [D("missing")], [], "v1", default);
+        var result = await PutAsync(Repo, Manifest("m"), [D("missing")], [], "v1", default);
         Assert.Equal([D("missing")], result.MissingBlobs);
         Assert.Null(await Manifests.GetAsync(Repo, D("m"), default));
         Assert.False(await Repositories.ExistsAsync(Repo, default));
@@ -76,17 +219,17 @@ public abstract class MetadataStoreContractTests : IDisposable
     [Fact]
     public async Task PutManifest_BlobOnlyInOtherRepository_IsMissing()
     {
-        await Repositories.LinkBlobAsync(Other, D("layer"), 5, default);
-        await Repositories.LinkBlobAsync(Repo, D("unrelated"), 5, default);
-        var result = await Manifests.PutAsync(Repo, Manifest("m"), [D("layer")], [], null, default);
-        Assert.False(result.Succeeded);
+        await LinkBlobAsync(Other, D("layer"), 5, default);
+        await LinkBlobAsync(Repo, D("unrelated"), 5, default);
+        var result = await PutAsync(Repo, Manifest("m"), [D("layer")], [], null, default);
+        Assert.False(result.Complete);
     }
 
     [Fact]
     public async Task PutManifest_MissingChild_StoresNothing()
     {
-        await Repositories.LinkBlobAsync(Repo, D("x"), 1, default);
-        var result = await Manifests.PutAsync(Repo, Manifest("index"), [], [D("child")], "v1", default);
+        await LinkBlobAsync(Repo, D("x"), 1, default);
+        var result = await PutAsync(Repo, Manifest("index"), [], [D("child")], "v1", default);
         Assert.Equal([D("child")], result.MissingManifests);
         Assert.Null(await Manifests.GetByTagAsync(Repo, "v1", default));
     }
@@ -125,16 +268,16 @@ public abstract class MetadataStoreContractTests : IDisposable
     {
         var child = await PutImageAsync(Repo, "child", null);
         var index = new ManifestRecord(D("index"), MediaTypes.OciIndex, Encoding.UTF8.GetBytes("index"), null, null, null, DateTimeOffset.UtcNow);
-        Assert.True((await Manifests.PutAsync(Repo, index, [], [child.Digest], "multi", default)).Succeeded);
+        Assert.True((await PutAsync(Repo, index, [], [child.Digest], "multi", default)).Complete);
     }
 
     [Fact]
     public async Task DeleteByDigest_RemovesItsTags()
     {
         var m = await PutImageAsync(Repo, "one", "v1");
-        await Manifests.PutAsync(Repo, m, [], [], "v2", default);
-        Assert.True(await Manifests.DeleteAsync(Repo, m.Digest, default));
-        Assert.False(await Manifests.DeleteAsync(Repo, m.Digest, default));
+        await PutAsync(Repo, m, [], [], "v2", default);
+        Assert.True(await DeleteManifestAsync(Repo, m.Digest, default));
+        Assert.False(await DeleteManifestAsync(Repo, m.Digest, default));
         Assert.Empty(await Manifests.ListTagsAsync(Repo, null, 10, default));
         Assert.Null(await Manifests.GetByTagAsync(Repo, "v1", default));
     }
@@ -143,8 +286,8 @@ public abstract class MetadataStoreContractTests : IDisposable
     public async Task DeleteTag_KeepsManifest()
     {
         var m = await PutImageAsync(Repo, "one", "v1");
-        Assert.True(await Manifests.DeleteTagAsync(Repo, "v1", default));
-        Assert.False(await Manifests.DeleteTagAsync(Repo, "v1", default));
+        Assert.True(await DeleteTagAsync(Repo, "v1", default));
+        Assert.False(await DeleteTagAsync(Repo, "v1", default));
         Assert.NotNull(await Manifests.GetAsync(Repo, m.Digest, default));
     }
 
@@ -174,7 +317,7 @@ public abstract class MetadataStoreContractTests : IDisposable
         var filtered = await Manifests.ListReferrersAsync(Repo, subject.Digest, "application/spdx+json", default);
         Assert.Equal([sbom.Digest], filtered.Select(r => r.Digest));
 
-        await Manifests.DeleteAsync(Repo, sbom.Digest, default);
+        await DeleteManifestAsync(Repo, sbom.Digest, default);
         Assert.Equal([sig.Digest], (await Manifests.ListReferrersAsync(Repo, subject.Digest, null, default)).Select(r => r.Digest));
         Assert.Empty(await Manifests.ListReferrersAsync(Repo, D("nothing"), null, default));
     }

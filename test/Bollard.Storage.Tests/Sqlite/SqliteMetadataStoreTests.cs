@@ -1,3 +1,4 @@
+using Bollard.Core.Events;
 using Bollard.Core.Storage;
 using Bollard.Storage.Sqlite;
 using Bollard.Storage.Tests.Contracts;
@@ -14,14 +15,18 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContractTests
     public SqliteMetadataStoreTests()
     {
         _db = new SqliteDatabase(new SqliteOptions { Path = Path.Combine(_dir, "sub", "bollard.db") });
-        Repositories = new SqliteRepositoryStore(_db, TimeProvider.System);
-        Manifests = new SqliteManifestStore(_db, TimeProvider.System);
+        Repositories = new SqliteRepositoryStore(_db);
+        Manifests = new SqliteManifestStore(_db);
         Uploads = new SqliteUploadStore(_db);
+        Metadata = new SqliteMetadataStore(_db, new RegistryEventSignal(), TimeProvider.System);
+        Events = new SqliteEventStore(_db, TimeProvider.System);
     }
 
     protected override IRepositoryStore Repositories { get; }
     protected override IManifestStore Manifests { get; }
     protected override IUploadStore Uploads { get; }
+    protected override IMetadataStore Metadata { get; }
+    protected override IEventStore Events { get; }
 
     public override void Dispose()
     {
@@ -36,6 +41,8 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContractTests
         var applied = _db.AppliedMigrations();
         Assert.Equal([1, 2, 3], applied.Take(3));
         Assert.Contains(30, applied); // 0030_uploads_owner
+        Assert.Contains(20, applied); // 0020_events
+
         Assert.Equal(applied.Order().Distinct(), applied);
         using var again = new SqliteDatabase(new SqliteOptions { Path = _db.Path });
         Assert.Equal(applied, again.AppliedMigrations());

@@ -1,0 +1,145 @@
+using Bollard.Core.Events;
+using Bollard.Core.Oci;
+using Bollard.Core.Storage;
+using Dapper;
+
+namespace Bollard.Storage.Sqlite;
+
+/// <summary>
+/// One unit of work on the writer connection. Schema: <c>Migrations/0001_init.sql</c> (repositories, links,
+/// manifests with their references, tags) and <c>0020_events.sql</c> (outbox, cursors, removal generation).
+/// </summary>
+internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, RegistryEventSignal signal, TimeProvider time) : IMetadataTransaction
+{
+    private const string RepoId = "(SELECT id FROM repositories WHERE name = @name)";
+    private bool _appended;
+    private bool _committed;
+
+    private Microsoft.Data.Sqlite.SqliteConnection C => scope.Connection;
+    private Microsoft.Data.Sqlite.SqliteTransaction Tx => scope.Transaction;
+
+    public async ValueTask<bool> RepositoryExistsAsync(RepositoryName repository, CancellationToken ct) =>
+        await C.ExecuteScalarAsync<bool>("SELECT EXISTS(SELECT 1 FROM repositories WHERE name = @name)", new { name = repository.Value }, Tx).ConfigureAwait(false);
+
+    public async ValueTask<long> GenerationAsync(RepositoryName repository, CancellationToken ct) =>
+        await C.ExecuteScalarAsync<long?>("SELECT generation FROM repositories WHERE name = @name", new { name = repository.Value }, Tx).ConfigureAwait(false) ?? 0;
+
+    public async ValueTask<ReferenceCheck> FindMissingReferencesAsync(RepositoryName repository, IReadOnlyCollection<Digest> blobs, IReadOnlyCollection<Digest> manifests, CancellationToken ct) =>
+        await SqliteRegistryQueries.FindMissingAsync(C, Tx, repository, blobs, manifests).ConfigureAwait(false);
+
+    public async ValueTask<bool> IsBlobLinkedAsync(RepositoryName repository, Digest digest, CancellationToken ct) =>
+        await C.ExecuteScalarAsync<bool>($"SELECT EXISTS(SELECT 1 FROM repository_blobs WHERE repository_id = {RepoId} AND digest = @digest)",
+            new { name = repository.Value, digest = digest.ToString() }, Tx).ConfigureAwait(false);
+
+    public async ValueTask<bool> ManifestExistsAsync(RepositoryName repository, Digest digest, CancellationToken ct) =>
+        await C.ExecuteScalarAsync<bool>($"SELECT EXISTS(SELECT 1 FROM manifests WHERE repository_id = {RepoId} AND digest = @digest)",
+            new { name = repository.Value, digest = digest.ToString() }, Tx).ConfigureAwait(false);
+
+    public async ValueTask<Digest?> GetTagAsync(RepositoryName repository, string tag, CancellationToken ct) =>
+        await C.ExecuteScalarAsync<string?>($"SELECT manifest_digest FROM tags WHERE repository_id = {RepoId} AND name = @tag",
+            new { name = repository.Value, tag }, Tx).ConfigureAwait(false) is { } d ? Digest.Parse(d) : null;
+
+    public async ValueTask<IReadOnlyList<string>> ListTagsOfAsync(RepositoryName repository, Digest manifest, CancellationToken ct) =>
+        (await C.QueryAsync<string>($"SELECT name FROM tags WHERE repository_id = {RepoId} AND manifest_digest = @digest ORDER BY name",
+            new { name = repository.Value, digest = manifest.ToString() }, Tx).ConfigureAwait(false)).AsList();
+
+    public async ValueTask<Digest?> FindReferencingManifestAsync(RepositoryName repository, Digest digest, ReferenceKind kind, CancellationToken ct) =>
+        // manifest_references_by_target (repository_id, digest) answers this without a scan.
+        await C.ExecuteScalarAsync<string?>(
+            $"""
+            SELECT manifest_digest FROM manifest_references
+            WHERE repository_id = {RepoId} AND digest = @digest AND kind = @kind AND manifest_digest <> @digest
+            ORDER BY manifest_digest LIMIT 1
+            """, new { name = repository.Value, digest = digest.ToString(), kind = kind == ReferenceKind.Blob ? "b" : "m" }, Tx).ConfigureAwait(false) is { } m
+            ? Digest.Parse(m) : null;
+
+    public async ValueTask<bool> EnsureRepositoryAsync(RepositoryName repository, CancellationToken ct) =>
+        await C.ExecuteAsync("INSERT OR IGNORE INTO repositories(name, created_at) VALUES (@name, @now)",
+            new { name = repository.Value, now = Now() }, Tx).ConfigureAwait(false) > 0;
+
+    public async ValueTask<bool> LinkBlobAsync(RepositoryName repository, Digest digest, long size, CancellationToken ct) =>
+        await C.ExecuteAsync($"INSERT OR IGNORE INTO repository_blobs(repository_id, digest, size, created_at) VALUES ({RepoId}, @digest, @size, @now)",
+            new { name = repository.Value, digest = digest.ToString(), size, now = Now() }, Tx).ConfigureAwait(false) > 0;
+
+    public async ValueTask<bool> UnlinkBlobAsync(RepositoryName repository, Digest digest, CancellationToken ct)
+    {
+        bool removed = await C.ExecuteAsync($"DELETE FROM repository_blobs WHERE repository_id = {RepoId} AND digest = @digest",
+            new { name = repository.Value, digest = digest.ToString() }, Tx).ConfigureAwait(false) > 0;
+        if (removed) await BumpGenerationAsync(repository).ConfigureAwait(false);
+        return removed;
+    }
+
+    public async ValueTask<bool> PutManifestAsync(RepositoryName repository, ManifestRecord manifest, IReadOnlyCollection<Digest> blobs, IReadOnlyCollection<Digest> manifests, CancellationToken ct)
+    {
+        long id = await C.ExecuteScalarAsync<long>("SELECT id FROM repositories WHERE name = @name", new { name = repository.Value }, Tx).ConfigureAwait(false);
+        string digest = manifest.Digest.ToString();
+        int inserted = await C.ExecuteAsync(
+            """
+            INSERT OR IGNORE INTO manifests(repository_id, digest, media_type, artifact_type, subject, annotations, size, content, created_at)
+            VALUES (@id, @digest, @MediaType, @ArtifactType, @subject, @AnnotationsJson, @Size, @Content, @now)
+            """,
+            new { id, digest, manifest.MediaType, manifest.ArtifactType, subject = manifest.Subject?.ToString(), manifest.AnnotationsJson, manifest.Size, manifest.Content, now = manifest.CreatedAt.ToUnixTimeMilliseconds() },
+            Tx).ConfigureAwait(false);
+        if (inserted == 0) return false;
+        // One statement per kind with many rows (Dapper runs it once per element on the same prepared command).
+        await C.ExecuteAsync("INSERT OR IGNORE INTO manifest_references VALUES (@id, @digest, 'b', @d)", blobs.Select(d => new { id, digest, d = d.ToString() }), Tx).ConfigureAwait(false);
+        await C.ExecuteAsync("INSERT OR IGNORE INTO manifest_references VALUES (@id, @digest, 'm', @d)", manifests.Select(d => new { id, digest, d = d.ToString() }), Tx).ConfigureAwait(false);
+        return true;
+    }
+
+    public async ValueTask SetTagAsync(RepositoryName repository, string tag, Digest manifest, CancellationToken ct) =>
+        await C.ExecuteAsync(
+            $"""
+            INSERT INTO tags(repository_id, name, manifest_digest, updated_at) VALUES ({RepoId}, @tag, @digest, @now)
+            ON CONFLICT(repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, updated_at = excluded.updated_at
+            """, new { name = repository.Value, tag, digest = manifest.ToString(), now = Now() }, Tx).ConfigureAwait(false);
+
+    public async ValueTask<bool> DeleteTagAsync(RepositoryName repository, string tag, CancellationToken ct) =>
+        await C.ExecuteAsync($"DELETE FROM tags WHERE repository_id = {RepoId} AND name = @tag", new { name = repository.Value, tag }, Tx).ConfigureAwait(false) > 0;
+
+    public async ValueTask<bool> DeleteManifestAsync(RepositoryName repository, Digest digest, CancellationToken ct)
+    {
+        // Tags and references go with it (ON DELETE CASCADE).
+        bool removed = await C.ExecuteAsync($"DELETE FROM manifests WHERE repository_id = {RepoId} AND digest = @digest",
+            new { name = repository.Value, digest = digest.ToString() }, Tx).ConfigureAwait(false) > 0;
+        if (removed) await BumpGenerationAsync(repository).ConfigureAwait(false);
+        return removed;
+    }
+
+    public async ValueTask<long> AppendEventAsync(RegistryEvent e, CancellationToken ct)
+    {
+        long seq = await C.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO registry_events(time, kind, repository, digest, tag, previous_digest, media_type, size, principal, client, detail)
+            VALUES (@time, @kind, @repository, @digest, @Tag, @previous, @MediaType, @Size, @Principal, @ClientAddress, @Detail);
+            SELECT last_insert_rowid();
+            """,
+            new
+            {
+                time = e.Time.ToUnixTimeMilliseconds(), kind = e.Kind.ToString(), repository = e.Repository.Value, digest = e.Digest?.ToString(),
+                e.Tag, previous = e.PreviousDigest?.ToString(), e.MediaType, e.Size, e.Principal, e.ClientAddress, e.Detail,
+            }, Tx).ConfigureAwait(false);
+        _appended = true;
+        return seq;
+    }
+
+    public ValueTask CommitAsync(CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_committed, this);
+        scope.Commit();
+        _committed = true;
+        if (_appended) signal.Notify();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        scope.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private Task BumpGenerationAsync(RepositoryName repository) =>
+        C.ExecuteAsync("UPDATE repositories SET generation = generation + 1 WHERE name = @name", new { name = repository.Value }, Tx);
+
+    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+}
