@@ -358,9 +358,10 @@ public sealed class DiscoveryConformanceTests(ConformanceServerFixture fixture, 
     [Fact]
     public async Task Discovery_ReferrersOfMissingManifest_ReturnsDanglingReferrer() => await (await SetUpAsync()).ReferrersOfMissingManifestAsync();
 
+    // No OCI_DELETE_MANIFEST_BEFORE_BLOBS=0 rows: Bollard refuses to delete a blob that a manifest still references
+    // (issue 6 B13, Protocol/ReferenceRulesTests), so it needs the suite's default order, manifests before blobs.
     [Theory]
     [InlineData(true)]
-    [InlineData(false)]
     public async Task Discovery_WholeWorkflow_PassesIncludingTeardown(bool deleteManifestBeforeBlobs)
     {
         var discovery = new DiscoveryWorkflow(fixture.NewRun(ConformanceSettings.Fresh(deleteManifestBeforeBlobs: deleteManifestBeforeBlobs), output));

@@ -12,13 +12,13 @@ namespace Bollard.IntegrationTests.Conformance;
 /// </summary>
 public sealed class FullSuiteConformanceTests(ConformanceServerFixture fixture, ITestOutputHelper output) : IClassFixture<ConformanceServerFixture>
 {
+    // No OCI_DELETE_MANIFEST_BEFORE_BLOBS=0 rows: Bollard refuses to delete a blob that a manifest still references
+    // (issue 6 B13, Protocol/ReferenceRulesTests), so it needs the suite's default order, manifests before blobs.
     [Theory]
     [InlineData(null, true, true)]
     [InlineData(true, true, true)]
-    [InlineData(null, false, true)]
-    [InlineData(true, false, true)]
     [InlineData(null, true, false)]
-    [InlineData(true, false, false)]
+    [InlineData(true, true, false)]
     public async Task FullSuite_AllWorkflowsInOrder_Pass(bool? automaticCrossmount, bool deleteManifestBeforeBlobs, bool chunkedBodies)
     {
         var run = fixture.NewRun(ConformanceSettings.Fresh(automaticCrossmount, deleteManifestBeforeBlobs, chunkedBodies), output);

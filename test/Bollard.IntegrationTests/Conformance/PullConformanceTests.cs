@@ -249,9 +249,10 @@ public sealed class PullConformanceTests(ConformanceServerFixture fixture, ITest
     [Fact]
     public async Task Pull_InvalidDigestReference_Returns400WithOciErrorBody() => await (await SetUpAsync()).InvalidReferenceErrorBodyAsync();
 
+    // No OCI_DELETE_MANIFEST_BEFORE_BLOBS=0 rows: Bollard refuses to delete a blob that a manifest still references
+    // (issue 6 B13, Protocol/ReferenceRulesTests), so it needs the suite's default order, manifests before blobs.
     [Theory]
     [InlineData(true)]
-    [InlineData(false)]
     public async Task Pull_WholeWorkflow_PassesIncludingTeardown(bool deleteManifestBeforeBlobs)
     {
         var pull = new PullWorkflow(fixture.NewRun(ConformanceSettings.Fresh(deleteManifestBeforeBlobs: deleteManifestBeforeBlobs), output));

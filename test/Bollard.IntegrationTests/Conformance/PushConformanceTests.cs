@@ -633,11 +633,11 @@ public sealed class PushConformanceTests(ConformanceServerFixture fixture, ITest
 
     // ---- The whole workflow, in order, as the suite runs it ----
 
+    // No OCI_DELETE_MANIFEST_BEFORE_BLOBS=0 rows: Bollard refuses to delete a blob that a manifest still references
+    // (issue 6 B13, Protocol/ReferenceRulesTests), so it needs the suite's default order, manifests before blobs.
     [Theory]
     [InlineData(null, true)]
     [InlineData(true, true)]
-    [InlineData(null, false)]
-    [InlineData(true, false)]
     public async Task Push_WholeWorkflow_PassesWithAndWithoutAutomaticCrossmount(bool? automaticCrossmount, bool deleteManifestBeforeBlobs)
     {
         var push = new PushWorkflow(fixture.NewRun(ConformanceSettings.Fresh(automaticCrossmount, deleteManifestBeforeBlobs), output));
