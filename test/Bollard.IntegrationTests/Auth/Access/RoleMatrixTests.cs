@@ -139,10 +139,11 @@ public sealed class RoleMatrixTests(AccessServerFixture fixture) : IClassFixture
         // ---- manifest writes and deletes ----
         await Step("PUT manifest", Need.Push, 201, () => client.PutManifestAsync(repo, "v2", image.Manifest, OciManifest),
             noSideEffect: () => AdminSees($"/v2/{repo}/manifests/v2", HttpStatusCode.NotFound, "tag v2 created"));
-        await Step("DELETE blob", Need.Delete, 202, () => client.DeleteAsync($"/v2/{repo}/blobs/{image.Layer}"),
-            noSideEffect: () => AdminSees($"/v2/{repo}/blobs/{image.Layer}", HttpStatusCode.OK, "blob unlinked"));
+        // The manifest before its layer: a blob that a manifest references may not be deleted (issue 6 B13).
         await Step("DELETE manifest", Need.Delete, 202, () => client.DeleteAsync($"/v2/{repo}/manifests/{image.Digest}"),
             noSideEffect: () => AdminSees($"/v2/{repo}/manifests/{image.Digest}", HttpStatusCode.OK, "manifest deleted"));
+        await Step("DELETE blob", Need.Delete, 202, () => client.DeleteAsync($"/v2/{repo}/blobs/{image.Layer}"),
+            noSideEffect: () => AdminSees($"/v2/{repo}/blobs/{image.Layer}", HttpStatusCode.OK, "blob unlinked"));
 
         var wrong = rows.Where(r => r.Expected != r.Actual || r.Detail.Length > 0).ToList();
         Assert.True(wrong.Count == 0, $"{who}:\n" + string.Join('\n', rows.Select(r =>
