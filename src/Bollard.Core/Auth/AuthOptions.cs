@@ -26,6 +26,13 @@ public sealed record AuthOptions
     /// <summary>Lifetime of refresh tokens (offline tokens).</summary>
     public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// A refresh token is good for one exchange and the answer carries its replacement; a used one presented again
+    /// revokes its family. Off: a refresh token stays valid until it expires or its credential is revoked (for
+    /// clients that keep reusing the first one, such as docker's stored identity token).
+    /// </summary>
+    public bool RotateRefreshTokens { get; init; } = true;
+
     /// <summary>Tolerated clock difference for <c>exp</c>/<c>nbf</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
@@ -33,13 +40,26 @@ public sealed record AuthOptions
     /// <summary>Accept HTTP Basic credentials directly on <c>/v2/</c> (simple setups; tokens are preferred).</summary>
     public bool AllowBasicOnRegistry { get; init; }
 
-    /// <summary>Failed logins allowed per account within <see cref="FailureWindow"/> before 429.</summary>
+    /// <summary>Failed logins allowed per account and client address within <see cref="FailureWindow"/> before 429 (see <see cref="LoginThrottle"/>).</summary>
     [Range(1, 10_000)] public int MaxFailuresPerAccount { get; init; } = 10;
 
     /// <summary>Failed logins allowed per client address within <see cref="FailureWindow"/> before 429.</summary>
     [Range(1, 100_000)] public int MaxFailuresPerAddress { get; init; } = 50;
 
     public TimeSpan FailureWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Once an account has <see cref="MaxFailuresPerAccount"/> failures from all addresses together, attempts from
+    /// addresses that failed for it go one at a time, this far apart (addresses that never failed are not slowed).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan SlowLoginDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Password hashes (PBKDF2) computed at once, over all logins.</summary>
+    [Range(1, 1024)] public int MaxConcurrentPasswordHashes { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Logins that may wait for a hashing slot; more are refused at once with 429 and Retry-After.</summary>
+    [Range(0, 100_000)] public int MaxQueuedPasswordHashes { get; init; } = 2 * Environment.ProcessorCount;
 
     /// <summary>Password of the <c>admin</c> user created at first start; generated and printed once when absent.</summary>
     public string? AdminPassword { get; init; }

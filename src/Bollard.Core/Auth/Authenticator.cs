@@ -6,11 +6,11 @@ namespace Bollard.Core.Auth;
 
 /// <summary>
 /// Checks credentials: a user's password or personal access token (<c>bpat_...</c>), or a robot's secret
-/// (<c>robot$NAME</c>). Failed attempts are throttled per account and per address and audited; an unknown
-/// user costs the same PBKDF2 work as a known one. Verified password logins are remembered for a minute
+/// (<c>robot$NAME</c>). Failed attempts are throttled (<see cref="LoginThrottle"/>) and audited; an unknown
+/// user costs the same PBKDF2 work as a known one, and all PBKDF2 work together is bounded. Verified password logins are remembered for a minute
 /// (keyed by a salted hash of the credentials), so Basic auth on every request does not cost 600,000 rounds.
 /// </summary>
-public sealed class Authenticator(IIdentityStore identities, LoginThrottle throttle, AuditRecorder audit, AuthOptions options, TimeProvider time)
+public sealed class Authenticator(IIdentityStore identities, LoginThrottle throttle, AuditRecorder audit, AuthOptions options, TimeProvider time) : IDisposable
 {
     public const string RobotPrefix = "robot$";
     public const string AccessTokenPrefix = "bpat_";
@@ -21,6 +21,8 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
     private readonly ConcurrentDictionary<string, (Principal Principal, DateTimeOffset Until, long Generation)> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (Principal? Principal, DateTimeOffset Until, long Generation)> _subjects = new(StringComparer.Ordinal);
     private long _generation;
+    private int _hashing;
+    private readonly SemaphoreSlim _hashSlots = new(options.MaxConcurrentPasswordHashes, options.MaxConcurrentPasswordHashes);
     // Checked against for unknown users, with the configured work factor, so both paths cost the same.
     private readonly Lazy<string> _dummyHash = new(() => PasswordHasher.Hash("no such user: timing equalization", options.PasswordIterations));
 
@@ -37,19 +39,80 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
         if (_verified.TryGetValue(cacheKey, out var hit) && hit.Until > time.GetUtcNow() && hit.Generation == generation)
             return hit.Principal;
 
-        var (principal, credentialExpires) = await VerifyAsync(username, secret, ct).ConfigureAwait(false);
+        Principal? principal;
+        DateTimeOffset? credentialExpires;
+        using (await SlowDownAsync(username, clientAddress, ct).ConfigureAwait(false))
+            (principal, credentialExpires) = await VerifyAsync(username, secret, clientAddress, ct).ConfigureAwait(false);
         if (principal is null)
         {
             throttle.RecordFailure(username, clientAddress);
             audit.Record(username, clientAddress, "login", "failure");
             throw new AuthException(AuthFailure.InvalidCredentials, "invalid username or password");
         }
-        throttle.RecordSuccess(username);
         audit.Record(principal.Name, clientAddress, "login", "success");
         // Never remember a robot secret or access token past its own expiry (else it would log in for up to a minute more).
         var until = time.GetUtcNow() + CacheLifetime;
         _verified[cacheKey] = (principal, credentialExpires is { } e && e < until ? e : until, generation);
         return principal;
+    }
+
+    /// <summary>
+    /// Checks a user's password as a login does (the same throttle, the same bound on hashing work, failures
+    /// audited): for the <c>currentPassword</c> of a password change.
+    /// </summary>
+    /// <exception cref="AuthException">Throttled (429).</exception>
+    public async Task<bool> CheckPasswordAsync(UserRecord user, string password, string clientAddress, CancellationToken ct)
+    {
+        if (throttle.RetryAfter(user.Name, clientAddress) is { } wait)
+        {
+            audit.Record(user.Name, clientAddress, "login", "throttled", detail: "current password");
+            throw new AuthException(AuthFailure.Throttled, "too many failed logins; try again later", wait);
+        }
+        bool ok;
+        using (await SlowDownAsync(user.Name, clientAddress, ct).ConfigureAwait(false))
+            ok = await VerifyPasswordAsync(user.Name, password, user.PasswordHash, clientAddress, ct).ConfigureAwait(false);
+        if (!ok)
+        {
+            throttle.RecordFailure(user.Name, clientAddress);
+            audit.Record(user.Name, clientAddress, "login", "failure", detail: "current password");
+        }
+        return ok;
+    }
+
+    private async Task<IDisposable?> SlowDownAsync(string username, string clientAddress, CancellationToken ct)
+    {
+        if (!throttle.MustSlowDown(username, clientAddress)) return null;
+        try
+        {
+            return await throttle.SlowDownAsync(username, ct).ConfigureAwait(false);
+        }
+        catch (AuthException)
+        {
+            audit.Record(username, clientAddress, "login", "throttled");
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// PBKDF2 with a global bound: at most <see cref="AuthOptions.MaxConcurrentPasswordHashes"/> at once and
+    /// <see cref="AuthOptions.MaxQueuedPasswordHashes"/> waiting; beyond that a login is refused at once (429), so a
+    /// flood of guesses cannot take every core nor make a legitimate login wait behind it for long.
+    /// </summary>
+    private async Task<bool> VerifyPasswordAsync(string username, string password, string hash, string clientAddress, CancellationToken ct)
+    {
+        if (Interlocked.Increment(ref _hashing) > options.MaxConcurrentPasswordHashes + options.MaxQueuedPasswordHashes)
+        {
+            Interlocked.Decrement(ref _hashing);
+            audit.Record(username, clientAddress, "login", "throttled", detail: "password checks busy");
+            throw new AuthException(AuthFailure.Throttled, "the server is busy checking passwords; try again shortly", TimeSpan.FromSeconds(1));
+        }
+        try
+        {
+            await _hashSlots.WaitAsync(ct).ConfigureAwait(false);
+            try { return PasswordHasher.Verify(password, hash); }
+            finally { _hashSlots.Release(); }
+        }
+        finally { Interlocked.Decrement(ref _hashing); }
     }
 
     /// <summary>
@@ -93,14 +156,17 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
     }
 
     /// <returns>The principal (null when the credentials are wrong) and when the credential itself expires.</returns>
-    private async Task<(Principal? Principal, DateTimeOffset? Expires)> VerifyAsync(string username, string secret, CancellationToken ct)
+    private async Task<(Principal? Principal, DateTimeOffset? Expires)> VerifyAsync(string username, string secret, string clientAddress, CancellationToken ct)
     {
         if (username.StartsWith(RobotPrefix, StringComparison.Ordinal))
         {
             var robot = await identities.GetRobotAsync(username, ct).ConfigureAwait(false);
             if (robot is null || !Secrets.Matches(secret, robot.SecretHash)) return (null, null);
             if (robot.ExpiresAt is { } expires && expires <= time.GetUtcNow()) return (null, null);
-            return (new Principal(PrincipalKind.Robot, robot.Id, robot.Name, false), robot.ExpiresAt);
+            return (new Principal(PrincipalKind.Robot, robot.Id, robot.Name, false)
+            {
+                CreatedAt = robot.CreatedAt, Credential = new AuthCredential(CredentialKind.RobotSecret, 0, robot.ExpiresAt),
+            }, robot.ExpiresAt);
         }
         var user = await identities.GetUserAsync(username, ct).ConfigureAwait(false);
         if (secret.StartsWith(AccessTokenPrefix, StringComparison.Ordinal))
@@ -108,14 +174,20 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
             var token = await identities.FindAccessTokenAsync(Secrets.HashOf(secret), ct).ConfigureAwait(false);
             if (user is null || token is null || token.UserId != user.Id) return (null, null);
             if (token.ExpiresAt is { } expires && expires <= time.GetUtcNow()) return (null, null);
-            return (new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin), token.ExpiresAt);
+            return (new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin)
+            {
+                CreatedAt = user.CreatedAt, Credential = new AuthCredential(CredentialKind.AccessToken, token.Id, token.ExpiresAt),
+            }, token.ExpiresAt);
         }
         if (user is null)
         {
-            _ = PasswordHasher.Verify(secret, _dummyHash.Value); // same work as a real check: timing must not reveal which users exist
+            // Same work as a real check: timing must not reveal which users exist.
+            _ = await VerifyPasswordAsync(username, secret, _dummyHash.Value, clientAddress, ct).ConfigureAwait(false);
             return (null, null);
         }
-        return (PasswordHasher.Verify(secret, user.PasswordHash) ? new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin) : null, null);
+        return (await VerifyPasswordAsync(username, secret, user.PasswordHash, clientAddress, ct).ConfigureAwait(false)
+            ? new Principal(PrincipalKind.User, user.Id, user.Name, user.IsAdmin) { CreatedAt = user.CreatedAt, Credential = AuthCredential.Password }
+            : null, null);
     }
 
     private string CacheKey(string username, string secret)
@@ -123,4 +195,6 @@ public sealed class Authenticator(IIdentityStore identities, LoginThrottle throt
         using var h = new HMACSHA256(_cacheSalt);
         return Convert.ToHexStringLower(h.ComputeHash(Encoding.UTF8.GetBytes(username + "\0" + secret)));
     }
+
+    public void Dispose() => _hashSlots.Dispose();
 }

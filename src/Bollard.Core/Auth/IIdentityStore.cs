@@ -25,6 +25,16 @@ public interface IIdentityStore
     ValueTask<IReadOnlyList<AccessTokenRecord>> ListAccessTokensAsync(long userId, CancellationToken ct);
     ValueTask<bool> DeleteAccessTokenAsync(long userId, long id, CancellationToken ct);
 
+    /// <summary>Stores a refresh token (and may drop expired ones).</summary>
     ValueTask CreateRefreshTokenAsync(RefreshTokenRecord token, CancellationToken ct);
+    /// <returns>The token, also when it was used already (<see cref="RefreshTokenRecord.UsedAt"/>); null when unknown or revoked.</returns>
     ValueTask<RefreshTokenRecord?> FindRefreshTokenAsync(string hash, CancellationToken ct);
+    /// <summary>Marks <paramref name="usedHash"/> used and stores its replacement, atomically.</summary>
+    /// <returns>false (and nothing stored) when the token is unknown or was used already.</returns>
+    ValueTask<bool> RotateRefreshTokenAsync(string usedHash, RefreshTokenRecord replacement, DateTimeOffset now, CancellationToken ct);
+    /// <summary>Revokes a principal's refresh tokens: all of them, or those obtained with <paramref name="credential"/> (and those of unknown origin).</summary>
+    /// <returns>How many were revoked.</returns>
+    ValueTask<int> RevokeRefreshTokensAsync(PrincipalKind kind, long principalId, string? credential, CancellationToken ct);
+    /// <summary>Revokes a token and every token that replaced it or that it replaced.</summary>
+    ValueTask<int> RevokeRefreshTokenFamilyAsync(string family, CancellationToken ct);
 }

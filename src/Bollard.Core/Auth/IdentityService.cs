@@ -16,6 +16,9 @@ public sealed partial class IdentityService(
 {
     public const int MinPasswordLength = 12;
 
+    /// <summary>The outcomes audit events have (a query for another one is a mistake, not an empty result).</summary>
+    public static readonly IReadOnlyList<string> AuditOutcomes = ["success", "failure", "throttled", "denied", AuditShaper.SuppressedOutcome];
+
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
     private static partial Regex NameGrammar();
 
@@ -59,13 +62,33 @@ public sealed partial class IdentityService(
             // Users may change their own password (knowing the current one), nothing else.
             if (!self) throw new ManagementException(ManagementError.Forbidden, "only an admin may change other users");
             if (isAdmin is not null) throw new ManagementException(ManagementError.Forbidden, "only an admin may grant or revoke admin");
-            if (newPassword is null || currentPassword is null || !PasswordHasher.Verify(currentPassword, user!.PasswordHash))
-                throw new ManagementException(ManagementError.Forbidden, "the current password is required and must be right");
         }
         if (user is null) throw new ManagementException(ManagementError.NotFound, $"no user '{name}'");
+        // One's own password is changed only with the password itself: a personal access token (which may be
+        // short-lived, or leaked) must not be able to take the account over. Admins who logged in with their
+        // password need not repeat it.
+        if (self && newPassword is not null && (!caller.Principal.IsAdmin || caller.Principal.Credential?.Kind != CredentialKind.Password))
+        {
+            if (currentPassword is null)
+                throw new ManagementException(ManagementError.Forbidden, "changing your password needs the current password (currentPassword)");
+            bool right;
+            try
+            {
+                right = await authenticator.CheckPasswordAsync(user, currentPassword, caller.ClientAddress, ct).ConfigureAwait(false);
+            }
+            catch (AuthException e) when (e.Failure == AuthFailure.Throttled)
+            {
+                throw new ManagementException(ManagementError.TooManyRequests, e.Message, e.RetryAfter);
+            }
+            if (!right) throw new ManagementException(ManagementError.Forbidden, "the current password is required and must be right");
+        }
+        else if (!caller.Principal.IsAdmin && !caller.Unrestricted)
+            throw new ManagementException(ManagementError.Forbidden, "the current password is required and must be right");
         if (newPassword is not null) ValidatePassword(newPassword);
         if (isAdmin == false && self) throw new ManagementException(ManagementError.BadRequest, "an admin cannot revoke their own admin rights");
         await identities.UpdateUserAsync(user.Id, newPassword is null ? null : PasswordHasher.Hash(newPassword, options.PasswordIterations), isAdmin, ct).ConfigureAwait(false);
+        // Refresh tokens obtained with the old password die with it.
+        if (newPassword is not null) await identities.RevokeRefreshTokensAsync(PrincipalKind.User, user.Id, AuthCredential.Password.Tag, ct).ConfigureAwait(false);
         authenticator.Invalidate();
         Changed(caller, "user.update", name, string.Join(' ', new[] { newPassword is null ? null : "password", isAdmin is null ? null : $"admin={isAdmin}" }.Where(x => x is not null)));
     }
@@ -129,7 +152,16 @@ public sealed partial class IdentityService(
             throw new ManagementException(ManagementError.BadRequest, "expiry must be between 1 second and 10 years");
         string secret = Secrets.New(Authenticator.AccessTokenPrefix);
         var now = time.GetUtcNow();
-        var token = await identities.CreateAccessTokenAsync(caller.Principal.Id, name, Secrets.HashOf(secret), expiresIn is null ? null : now + expiresIn.Value, now, ct).ConfigureAwait(false);
+        DateTimeOffset? expiresAt = expiresIn is null ? null : now + expiresIn.Value;
+        // A token may not outlive the credential that made it: made with an expiring token, it expires no later.
+        if (caller.Principal.Credential?.ExpiresAt is { } limit)
+        {
+            if (expiresAt > limit)
+                throw new ManagementException(ManagementError.BadRequest,
+                    $"the token you are logged in with expires at {limit:yyyy-MM-ddTHH:mm:ssZ}; a token made with it cannot expire later");
+            expiresAt ??= limit;
+        }
+        var token = await identities.CreateAccessTokenAsync(caller.Principal.Id, name, Secrets.HashOf(secret), expiresAt, now, ct).ConfigureAwait(false);
         Changed(caller, "token.create", caller.Principal.Name, name);
         return (token, secret);
     }
@@ -146,6 +178,8 @@ public sealed partial class IdentityService(
         RequireUser(caller);
         if (!await identities.DeleteAccessTokenAsync(caller.Principal.Id, id, ct).ConfigureAwait(false))
             throw new ManagementException(ManagementError.NotFound, $"no token {id}");
+        // Refresh tokens obtained with it are revoked with it.
+        await identities.RevokeRefreshTokensAsync(PrincipalKind.User, caller.Principal.Id, AuthCredential.AccessTokenTag(id), ct).ConfigureAwait(false);
         authenticator.Invalidate();
         Changed(caller, "token.delete", caller.Principal.Name, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
@@ -155,6 +189,10 @@ public sealed partial class IdentityService(
         RequireAdmin(caller);
         ParsePattern(pattern);
         var (kind, id) = await FindPrincipalAsync(principalName, ct).ConfigureAwait(false);
+        // Binding what is bound already changes nothing, and so is not audited as a change.
+        var existing = (await access.ListBindingsAsync(ct).ConfigureAwait(false))
+            .FirstOrDefault(b => b.Kind == kind && b.PrincipalId == id && b.Role == role && b.Pattern == pattern);
+        if (existing is not null) return existing;
         var binding = await access.AddBindingAsync(kind, id, role, pattern, time.GetUtcNow(), ct).ConfigureAwait(false);
         evaluator.Invalidate();
         Changed(caller, "binding.create", principalName, $"{role.Name()} on {pattern}");
@@ -197,6 +235,8 @@ public sealed partial class IdentityService(
     public async Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(RegistryCaller caller, AuditQuery query, IAuditLog log, CancellationToken ct)
     {
         RequireAuthenticated(caller);
+        if (query.Outcome is { } outcome && !AuditOutcomes.Contains(outcome))
+            throw new ManagementException(ManagementError.BadRequest, $"outcome '{outcome}' is not one of {string.Join(", ", AuditOutcomes)}");
         // Non-admins see only what they did themselves.
         if (!caller.Principal.IsAdmin) query = query with { Principal = caller.Principal.Name };
         await audit.FlushAsync(ct).ConfigureAwait(false);

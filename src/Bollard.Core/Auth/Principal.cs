@@ -10,6 +10,9 @@ public sealed record Principal(PrincipalKind Kind, long Id, string Name, bool Is
     /// <summary>When the user or robot was created: a token issued before that names an earlier holder of the name.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>What the caller authenticated with (null for a bearer token's subject or anonymous).</summary>
+    public AuthCredential? Credential { get; init; }
+
     /// <summary>The JWT <c>sub</c>: the user or robot name (robots are <c>robot$NAME</c>), empty for anonymous (token spec).</summary>
     public string Subject => IsAuthenticated ? Name : "";
 }

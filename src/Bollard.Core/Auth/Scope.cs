@@ -12,6 +12,35 @@ public sealed record Scope(string Type, string Name, RepositoryAccess Actions)
     public const string RepositoryType = "repository";
     public const string RegistryType = "registry";
 
+    /// <summary>
+    /// Scopes one token request may name (valid or not). Clients ask for one to three (a push with a mount: two
+    /// repositories; the catalog); a token naming hundreds would be larger than <see cref="TokenService.MaxTokenLength"/>
+    /// and refused on use.
+    /// </summary>
+    public const int MaxPerRequest = 50;
+
+    /// <summary>
+    /// The scopes of a token request (<see cref="ParseList"/>), with repeated repositories merged (their actions
+    /// combined).
+    /// </summary>
+    /// <exception cref="TokenRequestException">More than <see cref="MaxPerRequest"/> scopes (<c>invalid_scope</c>).</exception>
+    public static List<Scope> ParseRequest(IEnumerable<string?> values, List<string> rejected)
+    {
+        int items = 0;
+        foreach (var value in values)
+            if (!string.IsNullOrWhiteSpace(value)) items += value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        if (items > MaxPerRequest)
+            throw new TokenRequestException("invalid_scope", $"{items} scopes requested; at most {MaxPerRequest} per token request");
+        var merged = new List<Scope>();
+        foreach (var scope in ParseList(values, rejected))
+        {
+            int at = merged.FindIndex(m => m.Type == scope.Type && m.Name == scope.Name);
+            if (at < 0) merged.Add(scope);
+            else merged[at] = merged[at] with { Actions = merged[at].Actions | scope.Actions };
+        }
+        return merged;
+    }
+
     public override string ToString() => Type == RegistryType ? $"registry:{Name}:*" : $"{Type}:{Name}:{string.Join(',', RepositoryAccessNames.Names(Actions))}";
 
     /// <summary>Parses a space-separated scope list; invalid entries are dropped (and reported in <paramref name="rejected"/>).</summary>

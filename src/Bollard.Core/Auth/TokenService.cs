@@ -25,7 +25,8 @@ public sealed record ValidatedToken(string Subject, IReadOnlyList<Scope> Access,
 /// </summary>
 public sealed class TokenService(ISigningKeyStore store, AuthOptions options, TimeProvider time) : IDisposable
 {
-    private const int MaxTokenLength = 16 * 1024;
+    /// <summary>Longer tokens are refused on use, and so never issued.</summary>
+    public const int MaxTokenLength = 16 * 1024;
     private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
     private const int MaxCachedTokens = 10_000;
     // Clients reuse one token for many requests: remembering verified tokens (until they expire) spares an
@@ -61,6 +62,9 @@ public sealed class TokenService(ISigningKeyStore store, AuthOptions options, Ti
             ["access"] = accessArray,
         };
         string signingInput = B64(Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + B64(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        // ES256 signatures are 64 bytes (86 characters): a token that would be refused on use is not issued at all.
+        if (signingInput.Length + 1 + 86 > MaxTokenLength)
+            throw new TokenRequestException("invalid_scope", $"the token for {access.Count} scopes would be longer than {MaxTokenLength} bytes: ask for fewer scopes");
         byte[] signature = keys.Active.Key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         return new IssuedToken(signingInput + "." + B64(signature), DateTimeOffset.FromUnixTimeSeconds(iat), options.TokenLifetime);
     }

@@ -11,8 +11,8 @@ namespace Bollard.Server.Auth;
 /// Malformed scopes (wildcards, <c>..</c>, extra colons, unknown types) are dropped: they grant nothing.
 /// </summary>
 public sealed class TokenEndpoint(
-    AuthOptions options, TokenService tokens, Authenticator authenticator, AccessEvaluator evaluator,
-    IIdentityStore identities, IRegistryGate gate, AuditRecorder audit, TimeProvider time)
+    AuthOptions options, TokenService tokens, AccessEvaluator evaluator,
+    RefreshTokenService refreshTokens, IRegistryGate gate, AuditRecorder audit)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -28,6 +28,11 @@ public sealed class TokenEndpoint(
             // Oversized or malformed form bodies: a clear OAuth error, not a 500.
             context.Response.StatusCode = e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status400BadRequest;
             await context.Response.WriteAsJsonAsync(new OAuthError("invalid_request", e.Message), AuthJson.Relaxed.OAuthError).ConfigureAwait(false);
+        }
+        catch (TokenRequestException e)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsJsonAsync(new OAuthError(e.Error, e.Message), AuthJson.Relaxed.OAuthError).ConfigureAwait(false);
         }
         catch (RegistryAuthException e)
         {
@@ -46,6 +51,7 @@ public sealed class TokenEndpoint(
         List<string?> scopeValues;
         string? service;
         bool offline;
+        string? rotated = null;
 
         if (HttpMethods.IsPost(request.Method))
         {
@@ -60,8 +66,15 @@ public sealed class TokenEndpoint(
                     principal = await gate.AuthenticateAsync(form["username"].ToString(), form["password"].ToString(), client, context).ConfigureAwait(false);
                     break;
                 case "refresh_token":
-                    principal = await RedeemRefreshAsync(form["refresh_token"].ToString(), service, client).ConfigureAwait(false);
-                    offline = false; // the refresh token stays valid; no new one
+                    try
+                    {
+                        (principal, rotated) = await refreshTokens.RedeemAsync(form["refresh_token"].ToString(), service, client, context.RequestAborted).ConfigureAwait(false);
+                    }
+                    catch (AuthException e)
+                    {
+                        throw new RegistryAuthException(401, "", e.Message, null);
+                    }
+                    offline = false; // the answer carries the used token's replacement (when rotation is on), not another one
                     break;
                 default:
                     throw new RegistryAuthException(400, "", "grant_type must be password or refresh_token", null);
@@ -81,7 +94,7 @@ public sealed class TokenEndpoint(
             throw new RegistryAuthException(400, "", $"unknown service '{service}'", null);
 
         var rejected = new List<string>();
-        var requested = Scope.ParseList(scopeValues, rejected);
+        var requested = Scope.ParseRequest(scopeValues, rejected);
         var granted = new List<Scope>();
         foreach (var scope in requested)
         {
@@ -95,35 +108,12 @@ public sealed class TokenEndpoint(
             if (allowed != RepositoryAccess.None) granted.Add(scope with { Actions = allowed });
         }
         var issued = await tokens.IssueAsync(principal, granted, context.RequestAborted).ConfigureAwait(false);
-        string? refresh = null;
-        if (offline && principal.IsAuthenticated)
-        {
-            refresh = Secrets.New("brt_");
-            await identities.CreateRefreshTokenAsync(new RefreshTokenRecord(Secrets.HashOf(refresh), principal.Kind, principal.Id, options.Service,
-                time.GetUtcNow() + options.RefreshTokenLifetime), context.RequestAborted).ConfigureAwait(false);
-        }
+        string? refresh = offline ? await refreshTokens.IssueAsync(principal, context.RequestAborted).ConfigureAwait(false) : rotated;
         audit.Record(principal.Name, client, "token.issue", "success",
             detail: string.Join(' ', granted.Select(s => s.ToString())) + (rejected.Count > 0 ? $" (rejected: {string.Join(' ', rejected)})" : ""));
         context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsJsonAsync(new TokenResponse(issued.Token, issued.Token, (int)issued.ExpiresIn.TotalSeconds,
             issued.IssuedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), refresh), AuthJson.Relaxed.TokenResponse).ConfigureAwait(false);
-    }
-
-    private async Task<Principal> RedeemRefreshAsync(string refreshToken, string? service, string client)
-    {
-        var record = refreshToken.Length is > 0 and < 512 ? await identities.FindRefreshTokenAsync(Secrets.HashOf(refreshToken), CancellationToken.None).ConfigureAwait(false) : null;
-        if (record is null || record.ExpiresAt <= time.GetUtcNow() || (service is { Length: > 0 } && service != record.Audience))
-        {
-            audit.Record("", client, "login", "failure", detail: "invalid refresh token");
-            throw new RegistryAuthException(401, "", "invalid refresh token", null);
-        }
-        string subject = record.Kind == PrincipalKind.Robot
-            ? (await identities.GetRobotAsync(record.PrincipalId, CancellationToken.None).ConfigureAwait(false))?.Name ?? ""
-            : (await identities.GetUserAsync(record.PrincipalId, CancellationToken.None).ConfigureAwait(false))?.Name ?? "";
-        var principal = subject.Length == 0 ? null : await authenticator.ResolveSubjectAsync(subject, CancellationToken.None).ConfigureAwait(false);
-        if (principal is null || !principal.IsAuthenticated)
-            throw new RegistryAuthException(401, "", "the refresh token's subject no longer exists", null);
-        return principal;
     }
 }
 

@@ -70,6 +70,7 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<AccessEvaluator>();
         services.AddSingleton<AuditRecorder>();
         services.AddSingleton<Authenticator>();
+        services.AddSingleton<RefreshTokenService>();
         services.AddSingleton<IdentityService>();
         services.AddSingleton<RegistryGate>();
         services.AddSingleton<OpenRegistryGate>();

@@ -40,7 +40,10 @@ public sealed partial class ManagementErrorMiddleware(RequestDelegate next, IOpt
                 audit.Record(caller?.Principal.Name ?? "", http.Connection.RemoteIpAddress?.ToString() ?? "", "access.denied", "denied",
                     reference: http.Request.Path.Value, detail: $"{http.Request.Method}: {e.Message}");
             }
-            await WriteAsync(http, (int)e.Error, Code(e.Error), e.Message).ConfigureAwait(false);
+            await WriteAsync(http, (int)e.Error, Code(e.Error), e.Message, h =>
+            {
+                if (e.RetryAfter is { } wait) h.RetryAfter = Seconds(wait);
+            }).ConfigureAwait(false);
             return;
         }
         catch (RegistryAuthException e)

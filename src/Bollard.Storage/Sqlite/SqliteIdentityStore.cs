@@ -83,17 +83,48 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
     public async ValueTask<bool> DeleteAccessTokenAsync(long userId, long id, CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) => await c.ExecuteAsync("DELETE FROM access_tokens WHERE id = @id AND user_id = @userId", new { id, userId }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 
+    private const string RefreshColumns = "hash, kind, principal_id AS PrincipalId, audience, expires_at AS ExpiresAt, credential, family, used_at AS UsedAt";
+
     public async ValueTask CreateRefreshTokenAsync(RefreshTokenRecord token, CancellationToken ct) =>
-        await db.WriteAsync((c, tx) => c.ExecuteAsync(
-            "INSERT INTO refresh_tokens(hash, kind, principal_id, audience, expires_at) VALUES (@Hash, @kind, @PrincipalId, @Audience, @expires)",
-            new { token.Hash, kind = (int)token.Kind, token.PrincipalId, token.Audience, expires = token.ExpiresAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
+        await db.WriteAsync((c, tx) => InsertRefreshAsync(c, tx, token), ct).ConfigureAwait(false);
 
     public async ValueTask<RefreshTokenRecord?> FindRefreshTokenAsync(string hash, CancellationToken ct)
     {
         var row = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<RefreshRow>(
-            "SELECT hash, kind, principal_id AS PrincipalId, audience, expires_at AS ExpiresAt FROM refresh_tokens WHERE hash = @hash", new { hash })).ConfigureAwait(false);
-        return row is null ? null : new RefreshTokenRecord(row.Hash, (PrincipalKind)row.Kind, row.PrincipalId, row.Audience, DateTimeOffset.FromUnixTimeMilliseconds(row.ExpiresAt));
+            $"SELECT {RefreshColumns} FROM refresh_tokens WHERE hash = @hash", new { hash })).ConfigureAwait(false);
+        return row?.ToRecord();
     }
+
+    public async ValueTask<bool> RotateRefreshTokenAsync(string usedHash, RefreshTokenRecord replacement, DateTimeOffset now, CancellationToken ct) =>
+        await db.WriteAsync(async (c, tx) =>
+        {
+            if (await c.ExecuteAsync("UPDATE refresh_tokens SET used_at = @now WHERE hash = @usedHash AND used_at IS NULL",
+                    new { usedHash, now = now.ToUnixTimeMilliseconds() }, tx).ConfigureAwait(false) == 0)
+                return false;
+            await InsertRefreshAsync(c, tx, replacement).ConfigureAwait(false);
+            // Used tokens are kept (a replay must be recognised) until they expire; then they go.
+            await c.ExecuteAsync("DELETE FROM refresh_tokens WHERE expires_at <= @now", new { now = now.ToUnixTimeMilliseconds() }, tx).ConfigureAwait(false);
+            return true;
+        }, ct).ConfigureAwait(false);
+
+    public async ValueTask<int> RevokeRefreshTokensAsync(PrincipalKind kind, long principalId, string? credential, CancellationToken ct) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(
+            credential is null
+                ? "DELETE FROM refresh_tokens WHERE kind = @kind AND principal_id = @principalId"
+                : "DELETE FROM refresh_tokens WHERE kind = @kind AND principal_id = @principalId AND credential IN (@credential, '')",
+            new { kind = (int)kind, principalId, credential }, tx), ct).ConfigureAwait(false);
+
+    public async ValueTask<int> RevokeRefreshTokenFamilyAsync(string family, CancellationToken ct) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync("DELETE FROM refresh_tokens WHERE family = @family", new { family }, tx), ct).ConfigureAwait(false);
+
+    private static Task<int> InsertRefreshAsync(SqliteConnection c, SqliteTransaction tx, RefreshTokenRecord token) =>
+        c.ExecuteAsync(
+            "INSERT INTO refresh_tokens(hash, kind, principal_id, audience, expires_at, credential, family, used_at) VALUES (@Hash, @kind, @PrincipalId, @Audience, @expires, @Credential, @family, @used)",
+            new
+            {
+                token.Hash, kind = (int)token.Kind, token.PrincipalId, token.Audience, expires = token.ExpiresAt.ToUnixTimeMilliseconds(),
+                token.Credential, family = token.Family.Length > 0 ? token.Family : token.Hash, used = token.UsedAt?.ToUnixTimeMilliseconds(),
+            }, tx);
 
     internal static DateTimeOffset? Time(long? ms) => ms is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms.Value);
 
@@ -138,5 +169,12 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
         public long PrincipalId { get; set; }
         public string Audience { get; set; } = "";
         public long ExpiresAt { get; set; }
+        public string Credential { get; set; } = "";
+        public string Family { get; set; } = "";
+        public long? UsedAt { get; set; }
+        public RefreshTokenRecord ToRecord() => new(Hash, (PrincipalKind)Kind, PrincipalId, Audience, DateTimeOffset.FromUnixTimeMilliseconds(ExpiresAt))
+        {
+            Credential = Credential, Family = Family, UsedAt = Time(UsedAt),
+        };
     }
 }

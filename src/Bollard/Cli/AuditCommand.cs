@@ -13,7 +13,7 @@ internal static class AuditCommand
         var principal = new Option<string?>("--principal") { Description = "Only events of this user or robot$NAME", HelpName = "NAME" };
         var action = new Option<string?>("--action") { Description = "Only this action, e.g. login, push, pull, delete, user.create, robot.create", HelpName = "ACTION" };
         var repository = new Option<string?>("--repository") { Description = "Only events on this repository", HelpName = "NAME" };
-        var outcome = new Option<string?>("--outcome") { Description = "Only this outcome: success, failure, denied, throttled", HelpName = "OUTCOME" };
+        var outcome = new Option<string?>("--outcome") { Description = "Only this outcome: " + string.Join(", ", Bollard.Core.Auth.IdentityService.AuditOutcomes), HelpName = "OUTCOME" };
         var since = new Option<string?>("--since") { Description = "Only events since an ISO 8601 time (2025-06-01T12:00:00Z) or a duration ago (1h, 7d)", HelpName = "TIME" };
         var until = new Option<string?>("--until") { Description = "Only events before an ISO 8601 time or a duration ago", HelpName = "TIME" };
         var before = new Option<long?>("--before") { Description = "Only events with an id below this one (to page on)", HelpName = "ID" };
@@ -23,6 +23,8 @@ internal static class AuditCommand
             var p = ctx.Parse;
             int n = p.GetValue(limit);
             if (n is < 1 or > 1000) throw CliException.Usage($"--limit {n} is not between 1 and 1000");
+            if (p.GetValue(outcome) is { Length: > 0 } o && !Bollard.Core.Auth.IdentityService.AuditOutcomes.Contains(o))
+                throw CliException.Usage($"--outcome '{o}' is not one of {string.Join(", ", Bollard.Core.Auth.IdentityService.AuditOutcomes)}");
             var query = new StringBuilder("/api/v1/audit?limit=").Append(n.ToString(CultureInfo.InvariantCulture));
             void Add(string key, string? value)
             {

@@ -53,11 +53,16 @@ internal static class RobotCommands
         using var client = ctx.Client();
         string body = await client.SendAsync(HttpMethod.Get, "/api/v1/robots", null, ctx.Cancellation).ConfigureAwait(false);
         var robots = client.Parse(body, ManagementJson.Default.ListRobotView);
-        ctx.Print(body, () => Output.Table(["NAME", "EXPIRES", "CREATED", "CREATED BY", "DESCRIPTION"],
+        // What each robot may do is what people ask first; the bindings come from their own list.
+        List<BindingView> bindings = ctx.Json ? [] : client.Parse(
+            await client.SendAsync(HttpMethod.Get, "/api/v1/bindings", null, ctx.Cancellation).ConfigureAwait(false), ManagementJson.Default.ListBindingView);
+        string BindingsOf(string robot) =>
+            string.Join(", ", bindings.Where(b => b.Kind == "robot" && b.Principal == robot).Select(b => $"{b.Role} on {b.Namespace}")) is { Length: > 0 } list ? list : "none";
+        ctx.Print(body, () => Output.Table(["NAME", "EXPIRES", "BINDINGS", "CREATED", "CREATED BY", "DESCRIPTION"],
             robots.Select(r => new[]
             {
                 r.Name, r.Expired ? $"EXPIRED {Output.Time(r.ExpiresAt)}" : Output.Time(r.ExpiresAt, "never"),
-                Output.Time(r.CreatedAt), r.CreatedBy, r.Description,
+                BindingsOf(r.Name), Output.Time(r.CreatedAt), r.CreatedBy, r.Description,
             }), "No robot accounts."));
         return 0;
     });

@@ -41,8 +41,13 @@ internal static class TokenCommands
         using var client = ctx.Client();
         string body = await client.SendAsync(HttpMethod.Get, "/api/v1/tokens", null, ctx.Cancellation).ConfigureAwait(false);
         var tokens = client.Parse(body, ManagementJson.Default.ListTokenView);
+        var now = DateTimeOffset.UtcNow;
         ctx.Print(body, () => Output.Table(["ID", "NAME", "EXPIRES", "CREATED"],
-            tokens.Select(t => new[] { t.Id.ToString(CultureInfo.InvariantCulture), t.Name, Output.Time(t.ExpiresAt, "never"), Output.Time(t.CreatedAt) }),
+            tokens.Select(t => new[]
+            {
+                t.Id.ToString(CultureInfo.InvariantCulture), t.Name,
+                t.ExpiresAt <= now ? $"EXPIRED {Output.Time(t.ExpiresAt)}" : Output.Time(t.ExpiresAt, "never"), Output.Time(t.CreatedAt),
+            }),
             "No personal access tokens."));
         return 0;
     });

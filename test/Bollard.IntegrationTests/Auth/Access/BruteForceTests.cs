@@ -5,8 +5,9 @@ using System.Net.Http.Headers;
 namespace Bollard.IntegrationTests.Auth.Access;
 
 /// <summary>
-/// Password guessing: after <c>Auth:MaxFailuresPerAccount</c> failures the account answers 429 with
-/// <c>Retry-After</c>, even to the right password, until the window passes; the per-address limit holds across
+/// Password guessing: after <c>Auth:MaxFailuresPerAccount</c> failures from one address the account answers that
+/// address 429 with <c>Retry-After</c>, even to the right password, until the window passes (other addresses: see
+/// <see cref="LoginHardeningTests"/>); the per-address limit holds across
 /// user names; and a wrong password for an existing user costs about as much as any password for an unknown one.
 /// Each server here has its own throttle (all requests come from 127.0.0.1).
 /// </summary>
@@ -25,7 +26,7 @@ public sealed class BruteForceTests
     }
 
     [Fact]
-    public async Task AfterMaxFailures_TheAccountIsThrottled_EvenWithTheRightPassword_UntilTheWindowPasses()
+    public async Task AfterMaxFailures_TheAccountIsThrottledFromThatAddress_EvenWithTheRightPassword_UntilTheWindowPasses()
     {
         await using var access = await AccessServer.StartAsync(new Dictionary<string, string?>
         {
@@ -48,12 +49,13 @@ public sealed class BruteForceTests
         {
             AssertThrottled(viaRegistry, "token dance");
         }
-        // Case does not open a second account counter.
-        using (var upper = await TokenAsync(access, victim.User.ToUpperInvariant(), victim.Secret)) AssertThrottled(upper, "upper-case name");
+        // The upper-case name is another (non-existent) account, as in the identity store: not throttled with the
+        // victim, and its failures do not count against the victim (issue 6, B4; it shared the victim's counter before).
+        using (var upper = await TokenAsync(access, victim.User.ToUpperInvariant(), victim.Secret)) Assert.Equal(HttpStatusCode.Unauthorized, upper.StatusCode);
         // Another account is not affected.
         using (var other = await TokenAsync(access, bystander.User, bystander.Secret)) Assert.Equal(HttpStatusCode.OK, other.StatusCode);
 
-        // After the window the right password works again (and a success clears the count).
+        // After the window the right password works again.
         var remaining = TimeSpan.FromSeconds(3.3) - throttledAt.Elapsed;
         if (remaining > TimeSpan.Zero) await Task.Delay(remaining);
         using (var later = await TokenAsync(access, victim.User, victim.Secret)) Assert.Equal(HttpStatusCode.OK, later.StatusCode);

@@ -164,9 +164,13 @@ public sealed class TokenEndpointTests(AuthTokenServerFixture fixture) : IClassF
         string token = (string)refreshedBody["access_token"]!;
         Assert.Equal("""[{"type":"repository","name":"shared/lib","actions":["pull"]}]""", AccessClaim(token));
         Assert.Equal("alice", (string?)JwtPayload(token)["sub"]);
-        Assert.Null(refreshedBody["refresh_token"]); // no new refresh token; the old one keeps working
-        using var again = await PostTokenFormAsync(Server, ("grant_type", "refresh_token"), ("refresh_token", refresh), ("service", "bollard"));
-        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        // Rotated on use (issue 6, B3; this test said before that the old one keeps working): the answer carries the
+        // replacement, and the used token is refused from now on.
+        string replacement = (string)refreshedBody["refresh_token"]!;
+        Assert.StartsWith("brt_", replacement, StringComparison.Ordinal);
+        Assert.NotEqual(refresh, replacement);
+        using (var next = await PostTokenFormAsync(Server, ("grant_type", "refresh_token"), ("refresh_token", replacement), ("service", "bollard")))
+            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
 
         // The token from the refresh grant works on /v2.
         using var tags = await V2Async(Server, HttpMethod.Get, "/v2/shared/lib/tags/list", token);
