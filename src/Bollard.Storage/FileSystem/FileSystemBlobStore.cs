@@ -79,7 +79,14 @@ public sealed class FileSystemBlobStore : IBlobStore
     public ValueTask CreateUploadAsync(string uploadId, CancellationToken ct)
     {
         if (!IsUploadId(uploadId)) throw new ArgumentException("an upload id is 32 lower-case hex characters", nameof(uploadId));
-        using (new FileStream(UploadPath(uploadId), FileMode.CreateNew, FileAccess.Write, FileShare.None)) { }
+        try
+        {
+            using (new FileStream(UploadPath(uploadId), FileMode.CreateNew, FileAccess.Write, FileShare.None)) { }
+        }
+        catch (Exception e) when (FileSystemErrors.TryTranslate(e, out var translated))
+        {
+            throw translated;
+        }
         return ValueTask.CompletedTask;
     }
 
@@ -120,9 +127,16 @@ public sealed class FileSystemBlobStore : IBlobStore
         using var file = OpenUploadExclusive(uploadId);
         if (file is null) return ValueTask.FromResult(false);
         if (file.Length != size) throw new UploadConflictException($"upload data holds {file.Length} bytes, not the {size} that were verified");
-        if (Options.Fsync) file.Flush(flushToDisk: true);
-        // Moved while this handle still holds the lock, so no writer can slip in between the size check and the rename.
-        Install(file.Name, digest);
+        try
+        {
+            if (Options.Fsync) file.Flush(flushToDisk: true);
+            // Moved while this handle still holds the lock, so no writer can slip in between the size check and the rename.
+            Install(file.Name, digest);
+        }
+        catch (Exception e) when (FileSystemErrors.TryTranslate(e, out var translated))
+        {
+            throw translated;
+        }
         return ValueTask.FromResult(true);
     }
 

@@ -11,14 +11,28 @@ internal sealed class FileSystemUploadWriter(FileStream file, long start) : IUpl
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        await file.WriteAsync(data, ct).ConfigureAwait(false);
+        try
+        {
+            await file.WriteAsync(data, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (FileSystemErrors.TryTranslate(e, out var translated))
+        {
+            throw translated;
+        }
         Durability.StartWriteback(file.SafeFileHandle, _position, data.Length);
         _position += data.Length;
     }
 
     public async ValueTask CompleteAsync(CancellationToken ct)
     {
-        await file.FlushAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await file.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (FileSystemErrors.TryTranslate(e, out var translated))
+        {
+            throw translated;
+        }
         _completed = true;
     }
 

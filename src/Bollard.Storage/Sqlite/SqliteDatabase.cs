@@ -1,4 +1,5 @@
 using System.Reflection;
+using Bollard.Core.Storage;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -25,11 +26,11 @@ public sealed class SqliteDatabase : IDisposable
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = 30,
+            DefaultTimeout = (int)Math.Max(1, options.BusyTimeout.TotalSeconds),
         };
         _writer = new SqliteConnection(builder.ToString());
         _writer.Open();
-        _writer.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+        _writer.Execute(FormattableString.Invariant($"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};"));
         builder.Mode = SqliteOpenMode.ReadWrite;
         _readConnectionString = builder.ToString();
         Path = path;
@@ -40,10 +41,30 @@ public sealed class SqliteDatabase : IDisposable
 
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read)
     {
-        await using var connection = new SqliteConnection(_readConnectionString);
-        await connection.OpenAsync().ConfigureAwait(false);
-        return await read(connection).ConfigureAwait(false);
+        try
+        {
+            await using var connection = new SqliteConnection(_readConnectionString);
+            await connection.OpenAsync().ConfigureAwait(false);
+            return await read(connection).ConfigureAwait(false);
+        }
+        catch (SqliteException e) when (Translate(e) is { } translated)
+        {
+            throw translated;
+        }
     }
+
+    /// <summary>
+    /// SQLite's answers that are not bugs become Core's storage exceptions, which the server maps once:
+    /// BUSY/LOCKED (another connection or process holds the lock past the busy timeout), READONLY and CANTOPEN
+    /// are "unavailable, retry" (503); FULL is "storage full" (507). Everything else stays as it is.
+    /// </summary>
+    internal static IOException? Translate(SqliteException e) => e.SqliteErrorCode switch
+    {
+        5 or 6 => new StorageUnavailableException($"the metadata database is locked by another connection or process: {e.Message}", e),
+        8 or 14 => new StorageUnavailableException($"the metadata database cannot be written: {e.Message}", e),
+        13 => new StorageFullException($"the metadata database's disk is full: {e.Message}", e),
+        _ => null,
+    };
 
     /// <summary>Runs <paramref name="write"/> in an immediate transaction and commits it durably unless it throws.</summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken ct)
@@ -55,6 +76,10 @@ public sealed class SqliteDatabase : IDisposable
             var result = await write(_writer, tx).ConfigureAwait(false);
             tx.Commit();
             return result;
+        }
+        catch (SqliteException e) when (Translate(e) is { } translated)
+        {
+            throw translated;
         }
         finally
         {

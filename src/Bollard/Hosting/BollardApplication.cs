@@ -79,7 +79,11 @@ public static partial class BollardApplication
         ConfigureForwardedHeaders(builder.Services, settings);
 
         builder.Services.AddFileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = settings.BlobPath! });
-        builder.Services.AddSqliteMetadata(new SqliteOptions { Path = settings.MetadataPath! });
+        string? busyText = builder.Configuration["Storage:Metadata:BusyTimeout"];
+        var busy = TimeSpan.FromSeconds(30);
+        if (!string.IsNullOrEmpty(busyText) && (!ConfigDuration.TryParse(busyText, out busy) || busy <= TimeSpan.Zero))
+            throw new ConfigurationException($"Storage:Metadata:BusyTimeout '{busyText}' is not {ConfigDuration.Allowed}");
+        builder.Services.AddSqliteMetadata(new SqliteOptions { Path = settings.MetadataPath!, BusyTimeout = busy });
         builder.Services.AddSingleton(settings);
         configureServices?.Invoke(builder.Services);
 

@@ -41,6 +41,7 @@ public sealed class SettingsSchema
         schema.Leaf("Storage:Blobs:Path");
         schema.Leaf("Storage:Metadata:Type");
         schema.Leaf("Storage:Metadata:Path");
+        schema.Leaf("Storage:Metadata:BusyTimeout");
         schema.Leaf("Logging", open: true);
         var bound = services.Select(d => d.ServiceType)
             .Where(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IOptionsChangeTokenSource<>))

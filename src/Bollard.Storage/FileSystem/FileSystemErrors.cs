@@ -1,0 +1,31 @@
+using Bollard.Core.Storage;
+
+namespace Bollard.Storage.FileSystem;
+
+/// <summary>
+/// The folder backend's translation of operating-system failures into Core's storage exceptions (which the
+/// server maps once): ENOSPC/EDQUOT become <see cref="StorageFullException"/> (507); EACCES/EPERM (an
+/// unwritable folder) and EROFS become <see cref="StorageUnavailableException"/> (503). On Unix .NET carries
+/// the errno in <see cref="Exception.HResult"/> of the <see cref="IOException"/>; permission errors arrive as
+/// <see cref="UnauthorizedAccessException"/>. ENOTDIR/EISDIR (a file where the folder layout needs a folder) are 503 too.
+/// </summary>
+public static class FileSystemErrors
+{
+    private const int Enotdir = 20, Eisdir = 21, Enospc = 28, Erofs = 30, Edquot = 122;
+    private const int WindowsDiskFull = unchecked((int)0x80070070), WindowsHandleDiskFull = unchecked((int)0x80070027);
+
+    public static bool TryTranslate(Exception e, out IOException translated)
+    {
+        translated = e switch
+        {
+            StorageFullException or StorageUnavailableException => null!,
+            UnauthorizedAccessException => new StorageUnavailableException($"the blob folder is not writable: {e.Message}", e),
+            IOException { HResult: Enospc or Edquot or WindowsDiskFull or WindowsHandleDiskFull } => new StorageFullException($"the blob folder's disk is full: {e.Message}", e),
+            IOException { HResult: Erofs } => new StorageUnavailableException($"the blob folder is on a read-only file system: {e.Message}", e),
+            // A path under the blob folder that is a file where a folder must be (or the reverse): a broken folder.
+            IOException { HResult: Enotdir or Eisdir } => new StorageUnavailableException($"the blob folder is not usable: {e.Message}", e),
+            _ => null!,
+        };
+        return translated is not null;
+    }
+}
