@@ -87,6 +87,7 @@ public sealed partial class ManagementErrorMiddleware(RequestDelegate next, IOpt
             string message = response.StatusCode switch
             {
                 404 => $"no such endpoint: {http.Request.Method} {http.Request.Path}",
+                415 => UnsupportedMediaTypeMessage(http),
                 405 => $"{http.Request.Method} is not allowed on {http.Request.Path}" + (response.Headers.Allow.Count > 0 ? $" (allowed: {response.Headers.Allow})" : ""),
                 _ => $"request refused ({response.StatusCode})",
             };
@@ -101,11 +102,14 @@ public sealed partial class ManagementErrorMiddleware(RequestDelegate next, IOpt
     /// </summary>
     private static string BadRequestMessage(HttpContext http, BadHttpRequestException e) => e.StatusCode switch
     {
-        415 => $"send the body as JSON with 'Content-Type: application/json' (got {(http.Request.ContentType is { Length: > 0 } t ? $"'{t}'" : "no Content-Type")})",
+        415 => UnsupportedMediaTypeMessage(http),
         413 => $"the request body is over the limit of {MaxBodyBytes} bytes",
         _ when e.InnerException is JsonException j => $"the body is not valid JSON: {j.Message}",
         _ => e.Message,
     };
+
+    private static string UnsupportedMediaTypeMessage(HttpContext http) =>
+        $"send the body as JSON with 'Content-Type: application/json' (got {(http.Request.ContentType is { Length: > 0 } t ? $"'{t}'" : "no Content-Type")})";
 
     private static string StatusCode(int status) => status switch
     {

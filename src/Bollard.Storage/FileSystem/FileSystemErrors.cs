@@ -7,7 +7,7 @@ namespace Bollard.Storage.FileSystem;
 /// server maps once): ENOSPC/EDQUOT become <see cref="StorageFullException"/> (507); EACCES/EPERM (an
 /// unwritable folder) and EROFS become <see cref="StorageUnavailableException"/> (503). On Unix .NET carries
 /// the errno in <see cref="Exception.HResult"/> of the <see cref="IOException"/>; permission errors arrive as
-/// <see cref="UnauthorizedAccessException"/>. ENOTDIR/EISDIR (a file where the folder layout needs a folder) are 503 too.
+/// <see cref="UnauthorizedAccessException"/>. A missing folder or a file where the layout needs a folder (ENOTDIR/EISDIR) is 503 too. Call it on write paths only.
 /// </summary>
 public static class FileSystemErrors
 {
@@ -22,7 +22,9 @@ public static class FileSystemErrors
             UnauthorizedAccessException => new StorageUnavailableException($"the blob folder is not writable: {e.Message}", e),
             IOException { HResult: Enospc or Edquot or WindowsDiskFull or WindowsHandleDiskFull } => new StorageFullException($"the blob folder's disk is full: {e.Message}", e),
             IOException { HResult: Erofs } => new StorageUnavailableException($"the blob folder is on a read-only file system: {e.Message}", e),
-            // A path under the blob folder that is a file where a folder must be (or the reverse): a broken folder.
+            // Used on write paths only, where the folders exist by construction: a missing folder, or a file where a
+            // folder must be (ENOTDIR, which .NET reports as DirectoryNotFoundException), is a broken blob folder.
+            DirectoryNotFoundException => new StorageUnavailableException($"the blob folder is not usable: {e.Message}", e),
             IOException { HResult: Enotdir or Eisdir } => new StorageUnavailableException($"the blob folder is not usable: {e.Message}", e),
             _ => null!,
         };

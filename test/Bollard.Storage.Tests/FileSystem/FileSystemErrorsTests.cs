@@ -39,5 +39,5 @@ public sealed class FileSystemErrorsTests
 
     [Fact]
     public void TryTranslate_AnythingElse_IsLeftAlone() =>
-        Assert.False(FileSystemErrors.TryTranslate(new FileNotFoundException("gone"), out _));
+        Assert.False(FileSystemErrors.TryTranslate(new InvalidDataException("bad"), out _));
 }
