@@ -98,6 +98,11 @@ public sealed class SqliteDatabase : IDisposable
         {
             return new SqliteWriteScope(_writer, _writer.BeginTransaction(deferred: false), _writeLock);
         }
+        catch (SqliteException e) when (Translate(e) is { } translated)
+        {
+            _writeLock.Release();
+            throw translated;
+        }
         catch
         {
             _writeLock.Release();
