@@ -16,6 +16,5 @@ public sealed class BlobEndpoint(BlobService blobs, IRegistryGate gate)
         await blobs.DeleteAsync(route.Name, Digest.Parse(route.Reference), await gate.ActorAsync(context).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.ContentLength = 0;
-        await gate.RecordAsync(context, "delete", route.Name, route.Reference).ConfigureAwait(false);
     }
 }

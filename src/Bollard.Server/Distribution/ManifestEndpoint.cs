@@ -66,7 +66,6 @@ public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions 
         headers[DistributionHeaders.ContentDigest] = digest.ToString();
         if (parsed.Subject is not null) headers["OCI-Subject"] = parsed.Subject.Digest.ToString();
         context.Response.ContentLength = 0;
-        await gate.RecordAsync(context, "push", route.Name, reference.Tag is null ? digest.ToString() : $"{reference.Tag}@{digest}").ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(HttpContext context, DistributionRoute route)
@@ -74,6 +73,5 @@ public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions 
         await manifests.DeleteAsync(route.Name, Reference.Parse(route.Reference), await gate.ActorAsync(context).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.ContentLength = 0;
-        await gate.RecordAsync(context, "delete", route.Name, route.Reference).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using Bollard.Core.Auth;
+using Bollard.Core.Events;
 using Bollard.Core.Registry;
 using Bollard.Core.Registry.Hooks;
 using Bollard.Server.Auth;
@@ -51,7 +52,13 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<DistributionDispatcher>();
         services.TryAddSingleton<IManifestReader, StoredManifestReader>();
         services.TryAddSingleton<IPullGate, AllowAllPullGate>();
-        services.TryAddSingleton<Bollard.Core.Events.RegistryEventSignal>();
+        services.TryAddSingleton<RegistryEventSignal>();
+        services.AddOptions<EventOptions>().Bind(configuration.GetSection(EventOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<EventOptions>>().Value);
+        services.AddSingleton<RegistryEventDispatcher>();
+        services.AddSingleton<IRegistryEventSubscriber, AuditEventSubscriber>();
+        services.AddHostedService<RegistryEventDelivery>();
         services.AddHostedService<UploadJanitor>();
         return services;
     }

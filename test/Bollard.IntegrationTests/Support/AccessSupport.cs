@@ -184,7 +184,14 @@ public sealed class AccessServer : IAsyncDisposable
     /// <summary>Asserts at least one audit event matches; returns the matches.</summary>
     public async Task<List<AccessAuditEvent>> AssertAuditedAsync(string principal, string action, string outcome, string? repository = null, Func<AccessAuditEvent, bool>? where = null)
     {
+        // Pushes and deletes are audited from the registry event outbox, asynchronously (issue 6 A4): give delivery time.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
         var events = (await AuditAsync(principal, action, outcome, repository)).Where(where ?? (_ => true)).ToList();
+        while (events.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            events = (await AuditAsync(principal, action, outcome, repository)).Where(where ?? (_ => true)).ToList();
+        }
         if (events.Count == 0)
         {
             var recent = await AuditAsync(limit: 30);

@@ -63,7 +63,7 @@ public sealed class AuditLogTests(AccessServerFixture fixture) : IClassFixture<A
         using (var denied = await _access.Registry(judy).DeleteAsync($"/v2/{ns}/app/manifests/{image.Digest}"))
             Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
 
-        var pushes = await _access.AuditAsync(principal: judy.User, action: "push", outcome: "success");
+        var pushes = await _access.AssertAuditedAsync(judy.User, "push", "success"); // audited asynchronously, from the event outbox
         var push = Assert.Single(pushes);
         Assert.Equal($"{ns}/app", push.Repository);
         Assert.Equal($"v1@{image.Digest}", push.Reference);
@@ -89,6 +89,7 @@ public sealed class AuditLogTests(AccessServerFixture fixture) : IClassFixture<A
         await AccessServer.PushImageAsync(_access.Registry(kim), $"{ns}/kim", "v1");
         await AccessServer.PushImageAsync(_access.Registry(lee), $"{ns}/lee", "v1");
         await AccessServer.PushImageAsync(_access.Registry(bot), $"{ns}/bot", "v1");
+        await _access.AssertAuditedAsync(bot.User, "push", "success"); // the last push is audited (in order), so all are
 
         foreach (var who in new[] { kim, bot })
         {
