@@ -188,7 +188,9 @@ internal sealed class CliContext(ParseResult parse, string? serverOption, bool j
         var credentials = CredentialsFor(server);
         if (credentials is null && !anonymous)
             throw CliException.Usage($"not logged in to {server}: run 'bollard login {server}' or set BOLLARD_USER and BOLLARD_PASSWORD (or BOLLARD_TOKEN)");
-        return new ManagementClient(server, credentials);
+        // The stored login's TLS trust (--ca-cert, --insecure) applies to its server only.
+        var tls = Config is { } c && string.Equals(ServerUrl.Normalize(c.Server), server, StringComparison.OrdinalIgnoreCase) ? c.Tls : null;
+        return new ManagementClient(server, credentials, tls: tls);
     }
 
     /// <summary>Prints the server's JSON with <c>--json</c>, else the human form.</summary>

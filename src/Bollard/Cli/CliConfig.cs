@@ -8,8 +8,13 @@ namespace Bollard.Cli;
 /// (never the password). Kept in <c>$BOLLARD_CLI_CONFIG</c>, else <c>$XDG_CONFIG_HOME/bollard/cli.json</c>,
 /// else <c>~/.config/bollard/cli.json</c>, readable by its owner only (0600).
 /// </summary>
-internal sealed record CliConfig(string Server, string Username, string Token, long? TokenId, DateTimeOffset? CreatedAt)
+/// <param name="CaCert">PEM file that <c>bollard login --ca-cert</c> was given (absolute path); null for the system's trust.</param>
+/// <param name="Insecure">The login was made with <c>--insecure</c>: the server's certificate is not checked.</param>
+internal sealed record CliConfig(string Server, string Username, string Token, long? TokenId, DateTimeOffset? CreatedAt,
+    string? CaCert = null, bool Insecure = false)
 {
+    public CliTls Tls => new(CaCert, Insecure);
+
     public static string DefaultPath()
     {
         if (Environment.GetEnvironmentVariable("BOLLARD_CLI_CONFIG") is { Length: > 0 } explicitPath) return Path.GetFullPath(explicitPath);

@@ -23,9 +23,11 @@ internal static class LoginCommands
         var username = new Option<string?>("--username", "-u") { Description = "User name (default $BOLLARD_USER, else asked)" };
         var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from standard input" };
         var expires = new Option<string?>("--expires") { Description = "Let the stored token expire, e.g. 90d (default: never)", HelpName = "DURATION" };
+        var caCert = new Option<string?>("--ca-cert") { Description = "PEM file of the server's certificate or CA, for a self-signed HTTPS server (stored with the login)", HelpName = "FILE" };
+        var insecure = new Option<bool>("--insecure") { Description = "Do not check the server's HTTPS certificate (test servers only; stored with the login)" };
         var command = new Command("login", "Log in to a server: stores the server, your name and a new personal access token (never the password)")
         {
-            url, username, passwordStdin, expires,
+            url, username, passwordStdin, expires, caCert, insecure,
         };
         command.SetAction((parse, ct) => BollardCli.RunAsync(async () =>
         {
@@ -33,6 +35,11 @@ internal static class LoginCommands
                 : Environment.GetEnvironmentVariable("BOLLARD_SERVER") is { Length: > 0 } env ? env
                 : throw CliException.Usage("give the server URL: bollard login SERVER_URL");
             string server = ServerUrl.Normalize(serverText);
+            string? ca = parse.GetValue(caCert) is { Length: > 0 } caPath ? Path.GetFullPath(caPath) : null;
+            bool skipVerify = parse.GetValue(insecure);
+            if (ca is not null && skipVerify) throw CliException.Usage("give --ca-cert or --insecure, not both");
+            if (ca is not null && !File.Exists(ca)) throw CliException.Usage($"--ca-cert '{ca}' does not exist");
+            var tls = new CliTls(ca, skipVerify);
             string? expiresIn = BollardCli.CheckDuration(parse.GetValue(expires));
             string user = parse.GetValue(username) is { Length: > 0 } given ? given
                 : Environment.GetEnvironmentVariable("BOLLARD_USER") is { Length: > 0 } envUser ? envUser
@@ -53,11 +60,11 @@ internal static class LoginCommands
                 previous = null; // a broken file is simply replaced
             }
             TokenCreated token;
-            using (var client = new ManagementClient(server, new CliCredentials(user, password, "password")))
+            using (var client = new ManagementClient(server, new CliCredentials(user, password, "password"), tls: tls))
                 token = await client.SendAsync(HttpMethod.Post, "/api/v1/tokens",
                     ManagementClient.Json(new CreateTokenRequest(TokenName, expiresIn), ManagementJson.Default.CreateTokenRequest),
                     ManagementJson.Default.TokenCreated, ct).ConfigureAwait(false);
-            var config = new CliConfig(server, user, token.Token, token.Id, DateTimeOffset.UtcNow);
+            var config = new CliConfig(server, user, token.Token, token.Id, DateTimeOffset.UtcNow, ca, skipVerify);
             try
             {
                 config.Save(path);
@@ -128,7 +135,7 @@ internal static class LoginCommands
     {
         try
         {
-            using var client = new ManagementClient(ServerUrl.Normalize(config.Server), new CliCredentials(config.Username, config.Token, "login"), timeout);
+            using var client = new ManagementClient(ServerUrl.Normalize(config.Server), new CliCredentials(config.Username, config.Token, "login"), timeout, config.Tls);
             await client.SendAsync(HttpMethod.Delete, $"/api/v1/tokens/{id.ToString(CultureInfo.InvariantCulture)}", null, ct).ConfigureAwait(false);
             return null;
         }

@@ -2,7 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
@@ -32,6 +36,12 @@ internal sealed class CliException(int exitCode, string message, int? status = n
 /// <summary>Basic credentials for the management API: a password, personal access token or robot secret.</summary>
 internal sealed record CliCredentials(string Username, string Secret, string Source);
 
+/// <summary>How to trust an HTTPS server: a PEM file of its certificate or CA (<c>--ca-cert</c>), or not at all (<c>--insecure</c>).</summary>
+internal sealed record CliTls(string? CaCert, bool Insecure)
+{
+    public static readonly CliTls Default = new(null, false);
+}
+
 /// <summary>
 /// HTTP client of the management API (<c>/api/v1</c>, Basic auth, JSON shapes of <see cref="ManagementJson"/>).
 /// Every failure becomes a <see cref="CliException"/>: the server's own error message for refusals, "cannot reach"
@@ -43,17 +53,25 @@ internal sealed class ManagementClient : IDisposable
     private readonly HttpClient _http;
     private readonly CliCredentials? _credentials;
 
-    public ManagementClient(string server, CliCredentials? credentials, TimeSpan? timeout = null)
+    private readonly CliTls _tls;
+
+    public ManagementClient(string server, CliCredentials? credentials, TimeSpan? timeout = null, CliTls? tls = null)
     {
         Server = server;
         _timeout = timeout ?? TimeSpan.FromSeconds(60);
         _credentials = credentials;
-        _http = new HttpClient(new SocketsHttpHandler
+        _tls = tls ?? CliTls.Default;
+        var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false, // never send the credentials anywhere else
             ConnectTimeout = _timeout < TimeSpan.FromSeconds(15) ? _timeout : TimeSpan.FromSeconds(15),
             UseCookies = false,
-        })
+        };
+#pragma warning disable CA5359 // --insecure: the user asked, per login, not to check the certificate of a test server
+        if (_tls.Insecure) handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+#pragma warning restore CA5359
+        else if (_tls.CaCert is { } caFile) handler.SslOptions.RemoteCertificateValidationCallback = TrustOnly(LoadCa(caFile));
+        _http = new HttpClient(handler)
         {
             Timeout = Timeout.InfiniteTimeSpan, // _timeout is applied per request, to tell it apart from Ctrl-C
         };
@@ -77,6 +95,8 @@ internal sealed class ManagementClient : IDisposable
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
             string body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode) return body;
+            if (response.StatusCode == HttpStatusCode.BadRequest && body.StartsWith("This port speaks HTTPS", StringComparison.Ordinal))
+                throw CliException.Failure($"{Server} is an HTTPS port: use https://{new Uri(Server).Authority} (with --ca-cert FILE for a self-signed certificate)", 400);
             throw Refusal(response, body);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -85,7 +105,7 @@ internal sealed class ManagementClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw CliException.Failure($"cannot reach {Server}: {Describe(e)}");
+            throw CliException.Failure($"cannot reach {Server}: {Explain(e)}");
         }
     }
 
@@ -139,6 +159,52 @@ internal sealed class ManagementClient : IDisposable
         else if (status == 401 && _credentials is null)
             text.Append("; log in with 'bollard login' or set BOLLARD_USER and BOLLARD_PASSWORD");
         return CliException.Failure(text.ToString(), status);
+    }
+
+    private static X509Certificate2Collection LoadCa(string file)
+    {
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPemFile(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw CliException.Usage($"--ca-cert '{file}' cannot be read as PEM certificates: {e.Message}");
+        }
+        if (certificates.Count == 0) throw CliException.Usage($"--ca-cert '{file}' holds no PEM certificate");
+        return certificates;
+    }
+
+    /// <summary>Accepts a server certificate that chains to one of <paramref name="roots"/> and names the host.</summary>
+    private static RemoteCertificateValidationCallback TrustOnly(X509Certificate2Collection roots) => (_, certificate, _, errors) =>
+    {
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+    };
+
+    /// <summary>"cannot reach" with the likely cause: TLS spoken to a plain port, plain HTTP to a TLS port, an untrusted certificate.</summary>
+    private string Explain(HttpRequestException e)
+    {
+        string what = Describe(e);
+        var uri = new Uri(Server);
+        bool https = uri.Scheme == Uri.UriSchemeHttps;
+        Exception? tls = e.InnerException;
+        while (tls is not null && tls is not AuthenticationException) tls = tls.InnerException;
+        if (https && tls is not null)
+        {
+            if (tls.Message.Contains("frame", StringComparison.OrdinalIgnoreCase) || tls.InnerException is IOException)
+                return $"{what}; the server did not answer TLS: if it speaks plain HTTP, use http://{uri.Authority}";
+            if (!_tls.Insecure)
+                return $"{what}; the server's TLS certificate is not trusted (self-signed?): give --ca-cert FILE with its certificate or CA, or --insecure for a test server";
+        }
+        if (!https && e.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse)
+            return $"{what}; the server closed the connection without an HTTP answer: if this port speaks HTTPS, use https://{uri.Authority}";
+        return what;
     }
 
     private static string Describe(HttpRequestException e)
