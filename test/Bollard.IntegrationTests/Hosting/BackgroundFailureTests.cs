@@ -11,7 +11,7 @@ namespace Bollard.IntegrationTests.Hosting;
 /// the whole registry (with exit code 0). Now the batch is kept and retried, <c>/readyz</c> says what is failing,
 /// the registry keeps answering, and once the lock is gone the events are stored.
 /// </summary>
-public sealed class BackgroundFailureTests
+public sealed class BackgroundFailureTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string AdminPassword = "admin-password-123";
 
@@ -31,7 +31,7 @@ public sealed class BackgroundFailureTests
         {
             ["Auth:Enabled"] = "true",
             ["Auth:AdminPassword"] = AdminPassword,
-        });
+        }, output: output);
         Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(server)).Status);
 
         // Another process (a backup script, sqlite3 in a shell) takes the write lock and keeps it.
@@ -83,6 +83,8 @@ public sealed class BackgroundFailureTests
             await Task.Delay(250);
         }
         Assert.True(ready.Status == HttpStatusCode.OK, ready.Body);
+        Assert.Contains("Audit events could not be stored (attempt 1)", server.RecentLog());
+        Assert.Contains("Audit events are stored again", server.RecentLog());
 
         using var audit = new HttpRequestMessage(HttpMethod.Get, "/api/v1/audit?action=login&outcome=failure&limit=50");
         audit.Headers.Authorization = Basic("admin", AdminPassword);

@@ -1,19 +1,30 @@
 using System.Net.Http.Headers;
 using Bollard.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 
 namespace Bollard.IntegrationTests.Support;
 
 /// <summary>
 /// The real Bollard host on Kestrel at 127.0.0.1:0 with a fresh temp data folder, as a user runs it.
-/// Set BOLLARD_TEST_LOG=1 to see the server's log on the console.
+/// Its log is kept (<see cref="RecentLog"/>) and, with an <see cref="ITestOutputHelper"/>, attached to the test's
+/// output (shown when the test fails). Set BOLLARD_TEST_LOG=1 to see the server's log on the console too. A test
+/// that waits on the server's clock passes its own <see cref="TimeProvider"/> instead of sleeping.
 /// </summary>
 public sealed class BollardServer : IAsyncDisposable
 {
     private WebApplication? _app;
 
-    private BollardServer(string dataDir) => DataDir = dataDir;
+    private readonly ITestOutputHelper? _output;
+    private readonly TimeProvider? _time;
+    private TestLog? _log;
+
+    private BollardServer(string dataDir, ITestOutputHelper? output, TimeProvider? time) => (DataDir, _output, _time) = (dataDir, output, time);
+
+    /// <summary>The server's last log lines (Information and above), for an assertion message.</summary>
+    public string RecentLog() => string.Join(Environment.NewLine, _log?.Lines ?? []);
 
     public string DataDir { get; }
     public Uri BaseAddress { get; private set; } = null!;
@@ -24,9 +35,10 @@ public sealed class BollardServer : IAsyncDisposable
     public HttpClient Client { get; private set; } = null!;
     public IServiceProvider Services => _app!.Services;
 
-    public static async Task<BollardServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDir = null)
+    public static async Task<BollardServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDir = null,
+        ITestOutputHelper? output = null, TimeProvider? time = null)
     {
-        var server = new BollardServer(dataDir ?? TempDir.Create("bollard-it-"));
+        var server = new BollardServer(dataDir ?? TempDir.Create("bollard-it-"), output, time);
         await server.StartAppAsync(settings).ConfigureAwait(false);
         return server;
     }
@@ -49,10 +61,14 @@ public sealed class BollardServer : IAsyncDisposable
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) overrides[k] = v;
         bool log = Environment.GetEnvironmentVariable("BOLLARD_TEST_LOG") == "1";
+        _log = new TestLog(_output);
         _app = BollardApplication.Build(null, overrides, logging: b =>
         {
             if (log) b.AddSimpleConsole(o => o.SingleLine = true);
-            else b.SetMinimumLevel(LogLevel.Critical);
+            b.AddProvider(_log);
+        }, fromCommandLine: false, configureServices: services =>
+        {
+            if (_time is not null) services.AddSingleton(_time);
         });
         await _app.StartAsync().ConfigureAwait(false);
         BaseAddress = _app.Address();
