@@ -27,6 +27,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<RegistryEventSignal>();
         services.AddSingleton<IMetadataStore, SqliteMetadataStore>();
         services.AddSingleton<IEventStore, SqliteEventStore>();
+        services.AddSingleton<Bollard.Core.Jobs.IJobStore, SqliteJobStore>();
         services.AddSingleton<IUploadStore, SqliteUploadStore>();
         services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
         services.AddSingleton<IAccessStore, SqliteAccessStore>();

@@ -1,0 +1,122 @@
+using Bollard.Core.Jobs;
+using Dapper;
+
+namespace Bollard.Storage.Sqlite;
+
+/// <summary>
+/// <see cref="IJobStore"/> over the <c>jobs</c> table (<c>Migrations/0021_jobs.sql</c>). Every change is one
+/// transaction on the single writer, so a claim is atomic without row locks; see <see cref="IJobStore"/> for
+/// the PostgreSQL form (<c>FOR UPDATE SKIP LOCKED</c>).
+/// </summary>
+public sealed class SqliteJobStore(SqliteDatabase db, TimeProvider time) : IJobStore
+{
+    private const string Columns =
+        """
+        id AS Id, kind AS Kind, payload AS Payload, state AS State, attempts AS Attempts, max_attempts AS MaxAttempts,
+        lease_owner AS LeaseOwner, lease_expires_at AS LeaseExpiresAt, next_run_at AS NextRunAt, progress AS Progress,
+        progress_message AS ProgressMessage, last_error AS LastError, cancel_requested AS CancelRequested,
+        created_at AS CreatedAt, updated_at AS UpdatedAt
+        """;
+
+    // Only the lease holder of a running job may change it.
+    private const string Held = "id = @id AND lease_owner = @owner AND state = 'Running'";
+
+    public async ValueTask<long> EnqueueAsync(string kind, string payload, DateTimeOffset runAt, int maxAttempts, CancellationToken ct) =>
+        await db.WriteAsync((c, tx) => c.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO jobs(kind, payload, state, max_attempts, next_run_at, created_at, updated_at)
+            VALUES (@kind, @payload, 'Queued', @maxAttempts, @runAt, @now, @now);
+            SELECT last_insert_rowid();
+            """, new { kind, payload, maxAttempts, runAt = runAt.ToUnixTimeMilliseconds(), now = Now() }, tx), ct).ConfigureAwait(false);
+
+    public async ValueTask<IReadOnlyList<JobRecord>> ClaimAsync(string owner, IReadOnlyCollection<string> kinds, int limit, TimeSpan lease, CancellationToken ct)
+    {
+        if (kinds.Count == 0 || limit <= 0) return [];
+        long now = Now();
+        var rows = await db.WriteAsync(async (c, tx) =>
+        {
+            const string Runnable = "kind IN @kinds AND ((state = 'Queued' AND next_run_at <= @now) OR (state = 'Running' AND lease_expires_at < @now))";
+            // An expired lease whose attempts are used up: the last attempt died with its node. Failed, not retried.
+            await c.ExecuteAsync(
+                $"UPDATE jobs SET state = 'Failed', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now, last_error = COALESCE(last_error, 'lease expired') WHERE {Runnable} AND attempts >= max_attempts",
+                new { kinds, now }, tx).ConfigureAwait(false);
+            return await c.QueryAsync<JobRow>(
+                $"""
+                UPDATE jobs SET state = 'Running', lease_owner = @owner, lease_expires_at = @until, attempts = attempts + 1, updated_at = @now
+                WHERE id IN (SELECT id FROM jobs WHERE {Runnable} ORDER BY next_run_at, id LIMIT @limit)
+                RETURNING {Columns}
+                """, new { kinds, now, owner, until = now + (long)lease.TotalMilliseconds, limit }, tx).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).OrderBy(j => j.NextRunAt).ThenBy(j => j.Id).ToList();
+    }
+
+    public async ValueTask<bool> RenewLeaseAsync(long id, string owner, TimeSpan lease, CancellationToken ct)
+    {
+        long now = Now();
+        return await WriteAsync($"UPDATE jobs SET lease_expires_at = @until, updated_at = @now WHERE {Held} AND cancel_requested = 0",
+            new { id, owner, now, until = now + (long)lease.TotalMilliseconds }, ct).ConfigureAwait(false);
+    }
+
+    public ValueTask<bool> ReportProgressAsync(long id, string owner, double progress, string? message, CancellationToken ct) =>
+        WriteAsync($"UPDATE jobs SET progress = @progress, progress_message = @message, updated_at = @now WHERE {Held}",
+            new { id, owner, progress, message, now = Now() }, ct);
+
+    public ValueTask<bool> CompleteAsync(long id, string owner, CancellationToken ct) =>
+        WriteAsync($"UPDATE jobs SET state = 'Succeeded', progress = 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE {Held}",
+            new { id, owner, now = Now() }, ct);
+
+    public ValueTask<bool> FailAsync(long id, string owner, string reason, DateTimeOffset? retryAt, CancellationToken ct) =>
+        WriteAsync(
+            $"""
+            UPDATE jobs SET state = CASE WHEN @retryAt IS NULL THEN 'Failed' ELSE 'Queued' END, next_run_at = COALESCE(@retryAt, next_run_at),
+                   last_error = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+            WHERE {Held}
+            """, new { id, owner, reason, retryAt = retryAt?.ToUnixTimeMilliseconds(), now = Now() }, ct);
+
+    public ValueTask<bool> CancelAsync(long id, CancellationToken ct) =>
+        WriteAsync(
+            """
+            UPDATE jobs SET state = CASE state WHEN 'Queued' THEN 'Cancelled' ELSE state END, cancel_requested = 1, updated_at = @now
+            WHERE id = @id AND state IN ('Queued', 'Running')
+            """, new { id, now = Now() }, ct);
+
+    public ValueTask<bool> AcknowledgeCancelAsync(long id, string owner, CancellationToken ct) =>
+        WriteAsync($"UPDATE jobs SET state = 'Cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE {Held} AND cancel_requested = 1",
+            new { id, owner, now = Now() }, ct);
+
+    public async ValueTask<JobRecord?> GetAsync(long id, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<JobRow>($"SELECT {Columns} FROM jobs WHERE id = @id", new { id })).ConfigureAwait(false))?.ToRecord();
+
+    private async ValueTask<bool> WriteAsync(string sql, object args, CancellationToken ct) =>
+        await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(sql, args, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
+
+    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private sealed class JobRow
+    {
+        public long Id { get; set; }
+        public string Kind { get; set; } = "";
+        public string Payload { get; set; } = "";
+        public string State { get; set; } = "";
+        public long Attempts { get; set; }
+        public long MaxAttempts { get; set; }
+        public string? LeaseOwner { get; set; }
+        public long? LeaseExpiresAt { get; set; }
+        public long NextRunAt { get; set; }
+        public double Progress { get; set; }
+        public string? ProgressMessage { get; set; }
+        public string? LastError { get; set; }
+        public long CancelRequested { get; set; }
+        public long CreatedAt { get; set; }
+        public long UpdatedAt { get; set; }
+
+        public JobRecord ToRecord() => new()
+        {
+            Id = Id, Kind = Kind, Payload = Payload, State = Enum.Parse<JobState>(State), Attempts = (int)Attempts, MaxAttempts = (int)MaxAttempts,
+            LeaseOwner = LeaseOwner, LeaseExpiresAt = LeaseExpiresAt is { } l ? DateTimeOffset.FromUnixTimeMilliseconds(l) : null,
+            NextRunAt = DateTimeOffset.FromUnixTimeMilliseconds(NextRunAt), Progress = Progress, ProgressMessage = ProgressMessage,
+            LastError = LastError, CancelRequested = CancelRequested != 0,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt), UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
+        };
+    }
+}
