@@ -27,11 +27,13 @@ public sealed record AuthOptions
     public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(30);
 
     /// <summary>
-    /// A refresh token is good for one exchange and the answer carries its replacement; a used one presented again
-    /// revokes its family. Off: a refresh token stays valid until it expires or its credential is revoked (for
-    /// clients that keep reusing the first one, such as docker's stored identity token).
+    /// On: a refresh token is good for one exchange and the answer carries its replacement; a used one presented
+    /// again revokes its family. Off (the default): a refresh token stays valid until it expires or its credential
+    /// is revoked. Off by default because docker never stores a replacement: the daemon's credential store drops
+    /// the new refresh token (moby's static credential store has a no-op SetRefreshToken), so with rotation on
+    /// the second `docker pull` after `docker login` would replay the first token and log the user out.
     /// </summary>
-    public bool RotateRefreshTokens { get; init; } = true;
+    public bool RotateRefreshTokens { get; init; }
 
     /// <summary>Tolerated clock difference for <c>exp</c>/<c>nbf</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]

@@ -20,7 +20,7 @@ public static class OciErrors
     public static readonly OciError Unauthorized = new("UNAUTHORIZED", "authentication required", 401);
     public static readonly OciError Denied = new("DENIED", "requested access to the resource is denied", 403);
     public static readonly OciError Unsupported = new("UNSUPPORTED", "the operation is unsupported", 405);
-    public static readonly OciError TooManyRequests = new("TOO_MANY_REQUESTS", "too many requests", 429);
+    public static readonly OciError TooManyRequests = new("TOOMANYREQUESTS", "too many requests", 429);
 
     /// <summary>Out-of-order chunk (distribution-spec: "MUST respond with a 416").</summary>
     public static readonly OciError RangeInvalid = new("BLOB_UPLOAD_INVALID", "chunk does not start at the current upload offset", 416);

@@ -86,7 +86,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
     }
 
     /// <param name="owner">Who opened it; only the same principal may continue, read or cancel it.</param>
-    /// <exception cref="OciException">429 <c>TOO_MANY_REQUESTS</c> when <paramref name="owner"/> already has
+    /// <exception cref="OciException">429 <c>TOOMANYREQUESTS</c> when <paramref name="owner"/> already has
     /// <see cref="RegistryOptions.MaxOpenUploadsPerPrincipal"/> sessions open (issue 6 B14).</exception>
     public async Task<UploadStatus> StartUploadAsync(RepositoryName repository, string owner, CancellationToken ct)
     {

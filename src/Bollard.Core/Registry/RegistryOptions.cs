@@ -32,7 +32,7 @@ public sealed record RegistryOptions
 
     /// <summary>
     /// Upload sessions one principal (user, robot, or the anonymous caller when access control is off) may have
-    /// open at once; one more POST gets 429 <c>TOO_MANY_REQUESTS</c>. Sessions close on commit, cancel or expiry.
+    /// open at once; one more POST gets 429 <c>TOOMANYREQUESTS</c>. Sessions close on commit, cancel or expiry.
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxOpenUploadsPerPrincipal { get; init; } = 100;

@@ -75,7 +75,7 @@ public sealed class UploadSessionLimitsTests
 
         using (var over = await server.Client.PostAsync($"/v2/{repo}/blobs/uploads/", null))
         {
-            await over.AssertErrorAsync(HttpStatusCode.TooManyRequests, "TOO_MANY_REQUESTS");
+            await over.AssertErrorAsync(HttpStatusCode.TooManyRequests, "TOOMANYREQUESTS");
             Assert.Contains("MaxOpenUploadsPerPrincipal", await over.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         Assert.Equal(3, Directory.EnumerateFiles(Path.Combine(server.DataDir, "uploads")).Count());
@@ -103,7 +103,7 @@ public sealed class UploadSessionLimitsTests
         await alice.StartUploadAsync(repo);
         await alice.StartUploadAsync(repo);
         using (var over = await alice.PostAsync($"/v2/{repo}/blobs/uploads/", null))
-            await over.AssertErrorAsync(HttpStatusCode.TooManyRequests, "TOO_MANY_REQUESTS");
+            await over.AssertErrorAsync(HttpStatusCode.TooManyRequests, "TOOMANYREQUESTS");
         // Alice being at her cap does not stop Bob.
         await bob.StartUploadAsync(repo);
         await bob.StartUploadAsync(repo);

@@ -160,7 +160,7 @@ public sealed class LoginHardeningTests
     [Fact]
     public async Task RefreshTokens_DieWithTheirCredential_AndAreRotatedOnUse()
     {
-        await using var access = await AccessServer.StartAsync();
+        await using var access = await AccessServer.StartAsync(new Dictionary<string, string?> { ["Auth:RotateRefreshTokens"] = "true" });
         var erin = await access.CreateUserAsync(AccessServer.Unique("erin"));
         var (patId, pat) = await access.CreateAccessTokenAsync(erin, "laptop");
         string byPassword = await RefreshTokenAsync(access, erin);
@@ -186,6 +186,24 @@ public sealed class LoginHardeningTests
         using (var change = await access.Api(erin).PatchAsJsonAsync($"/api/v1/users/{erin.User}", new { password = "erins-new-password", currentPassword = erin.Secret }))
             Assert.Equal(HttpStatusCode.NoContent, change.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(access, rotated!)).Status);
+    }
+
+    [Fact]
+    public async Task RefreshTokens_ByDefault_AreReusableLikeDockersIdentityToken_AndStillDieWithThePassword()
+    {
+        await using var access = await AccessServer.StartAsync();
+        var frank = await access.CreateUserAsync(AccessServer.Unique("frank"));
+        string refresh = await RefreshTokenAsync(access, frank);
+        // docker sends the refresh token it stored at login on every pull, and never stores a replacement.
+        for (int pull = 0; pull < 3; pull++)
+        {
+            var (status, replacement) = await RefreshAsync(access, refresh);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Null(replacement);
+        }
+        using (var change = await access.Api(frank).PatchAsJsonAsync($"/api/v1/users/{frank.User}", new { password = "franks-new-password", currentPassword = frank.Secret }))
+            Assert.Equal(HttpStatusCode.NoContent, change.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(access, refresh)).Status);
     }
 
     [Fact]
