@@ -27,4 +27,16 @@ public sealed record EventOptions
 
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan RetryMax { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Events delivered to every subscriber are deleted once they are this old, so the outbox does not grow
+    /// forever. An event some subscriber has not acknowledged is kept however old it is. A subscriber added later
+    /// starts from the oldest event still kept.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often delivered events past <see cref="Retention"/> are looked for.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan PruneInterval { get; init; } = TimeSpan.FromMinutes(10);
 }

@@ -23,4 +23,12 @@ public interface IEventStore
 
     /// <summary>Saves the subscriber's cursor durably. Never moves it backwards.</summary>
     ValueTask SetCursorAsync(string subscriber, long position, CancellationToken ct);
+
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> of the oldest events with a sequence at or below
+    /// <paramref name="deliveredUpTo"/> and a time before <paramref name="olderThan"/>. Idempotent; never touches a
+    /// later event, so an event not yet delivered to every subscriber is kept however old it is.
+    /// </summary>
+    /// <returns>How many events were deleted.</returns>
+    ValueTask<int> PruneAsync(long deliveredUpTo, DateTimeOffset olderThan, int limit, CancellationToken ct);
 }

@@ -22,7 +22,57 @@ public sealed class RegistryEventDispatcher(
     /// <summary>Runs until <paramref name="ct"/> is cancelled.</summary>
     /// <param name="onFailure">Told of each failed delivery (for the log); must not throw.</param>
     public Task RunAsync(Action<string, Exception> onFailure, CancellationToken ct) =>
-        options.Deliver ? Task.WhenAll(_subscribers.Select(s => Task.Run(() => DeliverAsync(s, onFailure, ct), CancellationToken.None))) : Task.CompletedTask;
+        options.Deliver
+            ? Task.WhenAll(_subscribers.Select(s => Task.Run(() => DeliverAsync(s, onFailure, ct), CancellationToken.None))
+                .Append(Task.Run(() => PruneLoopAsync(onFailure, ct), CancellationToken.None)))
+            : Task.CompletedTask;
+
+    /// <summary>The <see cref="BackgroundHealth"/> name of the outbox pruning.</summary>
+    public const string PruneComponent = "events:prune";
+
+    /// <summary>
+    /// Deletes events that every subscriber has acknowledged and that are older than <see cref="EventOptions.Retention"/>,
+    /// in bounded batches. With no subscriber nothing is pruned (nothing was delivered).
+    /// </summary>
+    /// <returns>How many events were deleted.</returns>
+    public async Task<int> PruneOnceAsync(CancellationToken ct)
+    {
+        if (_subscribers.Length == 0) return 0;
+        long deliveredToAll = long.MaxValue;
+        foreach (var subscriber in _subscribers)
+            deliveredToAll = Math.Min(deliveredToAll, await events.GetCursorAsync(subscriber.Name, ct).ConfigureAwait(false));
+        var before = time.GetUtcNow() - options.Retention;
+        const int Batch = 10_000;
+        int total = 0, deleted;
+        do
+        {
+            deleted = await events.PruneAsync(deliveredToAll, before, Batch, ct).ConfigureAwait(false);
+            total += deleted;
+        }
+        while (deleted == Batch && !ct.IsCancellationRequested);
+        return total;
+    }
+
+    private async Task PruneLoopAsync(Action<string, Exception> onFailure, CancellationToken ct)
+    {
+        while (await DelayAsync(options.PruneInterval, ct).ConfigureAwait(false))
+        {
+            try
+            {
+                await PruneOnceAsync(ct).ConfigureAwait(false);
+                health.Healthy(PruneComponent);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                health.Failing(PruneComponent, $"{e.GetType().Name}: {e.Message}");
+                onFailure("prune", e);
+            }
+        }
+    }
 
     private async Task DeliverAsync(IRegistryEventSubscriber subscriber, Action<string, Exception> onFailure, CancellationToken ct)
     {

@@ -32,6 +32,14 @@ public sealed class SqliteEventStore(SqliteDatabase db, TimeProvider time) : IEv
             ON CONFLICT(subscriber) DO UPDATE SET position = MAX(position, excluded.position), updated_at = excluded.updated_at
             """, new { subscriber, position, now = time.GetUtcNow().ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
 
+    public async ValueTask<int> PruneAsync(long deliveredUpTo, DateTimeOffset olderThan, int limit, CancellationToken ct) =>
+        // One bounded batch per transaction: the single writer is held for a few milliseconds, not for the backlog.
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(
+            """
+            DELETE FROM registry_events WHERE seq IN (
+                SELECT seq FROM registry_events WHERE seq <= @deliveredUpTo AND time < @before ORDER BY seq LIMIT @limit)
+            """, new { deliveredUpTo, before = olderThan.ToUnixTimeMilliseconds(), limit }, tx), ct).ConfigureAwait(false);
+
     private sealed class EventRow
     {
         public long Seq { get; set; }

@@ -120,6 +120,44 @@ public sealed class RegistryEventDispatcherTests
         Assert.Equal([1, 2, 4, 8, 300, 300], new[] { 1, 2, 3, 4, 10, 1000 }.Select(n => RetryBackoff.Exponential(first, max, n).TotalSeconds));
     }
 
+    [Fact]
+    public async Task PruneOnce_DeletesOnlyEventsEverySubscriberAcknowledged_AndOlderThanRetention()
+    {
+        var old = DateTimeOffset.UtcNow - TimeSpan.FromDays(30);
+        await using (var tx = await _store.BeginWriteAsync(default))
+        {
+            foreach (string tag in new[] { "a", "b", "c" })
+                await tx.AppendEventAsync(new RegistryEvent { Kind = RegistryEventKind.TagCreated, Time = old, Repository = Repo, Tag = tag }, default);
+            await tx.AppendEventAsync(new RegistryEvent { Kind = RegistryEventKind.TagCreated, Time = DateTimeOffset.UtcNow, Repository = Repo, Tag = "fresh" }, default);
+            await tx.CommitAsync(default);
+        }
+        var seq = _store.AllEvents.Select(e => e.Sequence).ToArray();
+        await _store.SetCursorAsync("fast", seq[3], default);
+        await _store.SetCursorAsync("slow", seq[1], default);
+        var dispatcher = new RegistryEventDispatcher(_store, [new Named("fast"), new Named("slow")], _store.Signal, _health,
+            Fast with { Retention = TimeSpan.FromDays(7) }, TimeProvider.System);
+
+        // "c" is old but "slow" has not acknowledged it; "fresh" is acknowledged by both but younger than the retention.
+        Assert.Equal(2, await dispatcher.PruneOnceAsync(default));
+        Assert.Equal(["c", "fresh"], _store.AllEvents.Select(e => e.Tag));
+        Assert.Equal(0, await dispatcher.PruneOnceAsync(default));
+    }
+
+    [Fact]
+    public async Task PruneOnce_WithoutSubscribers_KeepsEverything()
+    {
+        await AppendAsync("a");
+        var dispatcher = new RegistryEventDispatcher(_store, [], _store.Signal, _health, Fast with { Retention = TimeSpan.Zero }, TimeProvider.System);
+        Assert.Equal(0, await dispatcher.PruneOnceAsync(default));
+        Assert.Single(_store.AllEvents);
+    }
+
+    private sealed class Named(string name) : IRegistryEventSubscriber
+    {
+        public string Name => name;
+        public Task HandleAsync(IReadOnlyList<RegistryEvent> events, CancellationToken ct) => Task.CompletedTask;
+    }
+
     private sealed class Recording : IRegistryEventSubscriber
     {
         private readonly Lock _lock = new();

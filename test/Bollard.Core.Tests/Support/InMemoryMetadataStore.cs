@@ -95,6 +95,16 @@ public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadata
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask<int> PruneAsync(long deliveredUpTo, DateTimeOffset olderThan, int limit, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            var gone = _state.Events.Where(e => e.Sequence <= deliveredUpTo && e.Time < olderThan).Take(limit).Select(e => e.Sequence).ToHashSet();
+            _state.Events.RemoveAll(e => gone.Contains(e.Sequence));
+            return new(gone.Count);
+        }
+    }
+
     /// <summary>Every committed event, oldest first.</summary>
     public IReadOnlyList<RegistryEvent> AllEvents => Committed.Events.ToList();
 

@@ -162,6 +162,24 @@ public abstract class MetadataStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Prune_DeletesOnlyDeliveredEventsBeforeTheCutoff_InBoundedBatches()
+    {
+        await using (var tx = await Metadata.BeginWriteAsync(default))
+        {
+            foreach (string tag in new[] { "a", "b", "c", "d" })
+                await tx.AppendEventAsync(Event(RegistryEventKind.TagCreated, tag), default);
+            await tx.CommitAsync(default);
+        }
+        var all = await Events.ReadAsync(0, 10, default);
+        var time = all[0].Time;
+        Assert.Equal(0, await Events.PruneAsync(all[2].Sequence, time, 10, default)); // none is before the cutoff
+        Assert.Equal(1, await Events.PruneAsync(all[2].Sequence, time.AddMilliseconds(1), 1, default)); // the limit holds
+        Assert.Equal(1, await Events.PruneAsync(all[1].Sequence, time.AddMilliseconds(1), 10, default)); // never past the delivered sequence
+        Assert.Equal(["c", "d"], (await Events.ReadAsync(0, 10, default)).Select(e => e.Tag));
+        Assert.Equal(all[3].Sequence, await Events.HeadAsync(default));
+    }
+
+    [Fact]
     public async Task Cursors_StartAtZero_PersistAndNeverMoveBack()
     {
         Assert.Equal(0, await Events.GetCursorAsync("audit", default));
