@@ -92,7 +92,9 @@ public sealed class RegistryEventDispatcher(
                 if (batch.Count > 0)
                 {
                     await subscriber.HandleAsync(batch, ct).ConfigureAwait(false);
-                    await events.SetCursorAsync(subscriber.Name, batch[^1].Sequence, ct).ConfigureAwait(false);
+                    // Not cancellable: a stop that arrives while the batch is handled must still record that it was, or
+                    // the next start delivers it again (a duplicate for every graceful restart, not only after a crash).
+                    await events.SetCursorAsync(subscriber.Name, batch[^1].Sequence, CancellationToken.None).ConfigureAwait(false);
                     cursor = batch[^1].Sequence;
                 }
                 failures = 0;

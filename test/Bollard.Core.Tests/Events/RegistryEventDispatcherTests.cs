@@ -103,6 +103,28 @@ public sealed class RegistryEventDispatcherTests
     }
 
     [Fact]
+    public async Task StopWhileABatchIsHandled_TheHandledBatchIsAcknowledged_NotDeliveredAgain()
+    {
+        await AppendAsync("a", "b");
+        using var stop = new CancellationTokenSource();
+        // The host's stop arrives while the subscriber handles the batch, and the subscriber finishes it.
+        var first = new Recording { OnHandled = stop.Cancel };
+        await Dispatcher(first).RunAsync((_, _) => { }, stop.Token);
+        Assert.Equal(["a", "b"], first.Tags);
+        Assert.Equal(_store.AllEvents[^1].Sequence, await _store.GetCursorAsync("recording", default));
+
+        // Restarted: nothing of what was handled comes again.
+        await AppendAsync("c");
+        var second = new Recording();
+        using var stop2 = new CancellationTokenSource();
+        var run = Dispatcher(second).RunAsync((_, _) => { }, stop2.Token);
+        await EventuallyAsync(() => second.Tags.Count >= 1, "c");
+        await stop2.CancelAsync();
+        await run;
+        Assert.Equal(["c"], second.Tags);
+    }
+
+    [Fact]
     public async Task DeliveryOff_DeliversNothing_AndTheEventsWait()
     {
         await AppendAsync("a");
@@ -165,6 +187,7 @@ public sealed class RegistryEventDispatcherTests
         private readonly List<int> _batches = [];
 
         public bool FailAfterHandlingOnce { get; set; }
+        public Action? OnHandled { get; init; }
         public string Name => "recording";
         public List<string> Tags { get { lock (_lock) return [.. _tags]; } }
         public List<int> Batches { get { lock (_lock) return [.. _batches]; } }
@@ -176,6 +199,7 @@ public sealed class RegistryEventDispatcherTests
                 _tags.AddRange(events.Select(e => e.Tag!));
                 _batches.Add(events.Count);
             }
+            OnHandled?.Invoke();
             if (FailAfterHandlingOnce)
             {
                 FailAfterHandlingOnce = false;

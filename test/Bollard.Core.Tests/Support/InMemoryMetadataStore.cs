@@ -91,6 +91,7 @@ public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadata
 
     public ValueTask SetCursorAsync(string subscriber, long position, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested(); // as the SQLite store, which waits for its writer with the token
         lock (_lock) _state.Cursors[subscriber] = Math.Max(position, _state.Cursors.GetValueOrDefault(subscriber));
         return ValueTask.CompletedTask;
     }

@@ -166,14 +166,19 @@ public sealed class AccessServer : IAsyncDisposable
 
     /// <summary>Audit events (newest first) as seen by <paramref name="caller"/> (the admin by default).</summary>
     public async Task<List<AccessAuditEvent>> AuditAsync(string? principal = null, string? action = null, string? outcome = null, string? repository = null,
-        AccessCreds? caller = null, int limit = 1000)
+        AccessCreds? caller = null, int limit = 1000) =>
+        await QueryAuditAsync(Api(caller ?? Admin), principal, action, outcome, repository, limit);
+
+    /// <summary>Audit events (newest first) through <paramref name="api"/> (a management client with its caller's credentials), of any server.</summary>
+    public static async Task<List<AccessAuditEvent>> QueryAuditAsync(HttpClient api, string? principal = null, string? action = null, string? outcome = null,
+        string? repository = null, int limit = 1000)
     {
         var query = new List<string> { $"limit={limit}" };
         if (principal is not null) query.Add("principal=" + Uri.EscapeDataString(principal));
         if (action is not null) query.Add("action=" + Uri.EscapeDataString(action));
         if (outcome is not null) query.Add("outcome=" + Uri.EscapeDataString(outcome));
         if (repository is not null) query.Add("repository=" + Uri.EscapeDataString(repository));
-        using var response = await Api(caller ?? Admin).GetAsync("/api/v1/audit?" + string.Join('&', query));
+        using var response = await api.GetAsync("/api/v1/audit?" + string.Join('&', query));
         var body = await ExpectAsync(response, HttpStatusCode.OK, "audit query");
         return body["events"]!.AsArray().Select(e => new AccessAuditEvent(
             e!["id"]!.GetValue<long>(), e["principal"]!.GetValue<string>(), e["action"]!.GetValue<string>(),

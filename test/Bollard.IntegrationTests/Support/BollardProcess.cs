@@ -8,7 +8,8 @@ namespace Bollard.IntegrationTests.Support;
 /// The real <c>bollard</c> executable as a child process (<c>dotnet bollard.dll serve --listen 127.0.0.1:0 --data DIR</c>):
 /// to SIGKILL it like a crashing server, or to see what a first start prints. Nothing from the runner's environment
 /// (<c>BOLLARD*</c>) reaches it, only <paramref name="environment"/> of <see cref="StartAsync"/>. Every line of
-/// standard output and standard error is kept. The port comes from its startup log line.
+/// standard output and standard error is kept. The port comes from its startup log line. <see cref="Kill"/> crashes it
+/// (SIGKILL), <see cref="StopAsync"/> stops it as a service manager does (SIGTERM).
 /// </summary>
 public sealed partial class BollardProcess : IAsyncDisposable
 {
@@ -122,6 +123,38 @@ public sealed partial class BollardProcess : IAsyncDisposable
     {
         if (!_process.HasExited) _process.Kill();
         _process.WaitForExit();
+    }
+
+    /// <summary>
+    /// SIGTERM, as a service manager stops the server: the host shuts down gracefully (background services are
+    /// stopped and awaited). Waits for the exit and returns its code; fails the test if it does not exit in 60 s.
+    /// </summary>
+    public async Task<int> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            var term = await RunToolAsync("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(term == 0 || _process.HasExited, $"kill -TERM {_process.Id} exited with {term}");
+        }
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"bollard (pid {_process.Id}) did not stop within 60 s of SIGTERM; its output:\n{RecentOutput()}");
+        }
+        return _process.ExitCode;
+    }
+
+    private static async Task<int> RunToolAsync(string tool, params string[] args)
+    {
+        var psi = new ProcessStartInfo(tool) { UseShellExecute = false };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        await process.WaitForExitAsync();
+        return process.ExitCode;
     }
 
     /// <summary>Every line so far, tagged "out" or "err".</summary>
