@@ -15,35 +15,19 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
     /// <summary>The upload logic this service drives (exposed for its stale-cache counter).</summary>
     public BlobUploader Uploader => _uploader;
 
-    /// <exception cref="OciException"><c>BLOB_UNKNOWN</c> when the repository does not hold the blob.</exception>
-    public async Task<BlobInfo> StatAsync(RepositoryName repository, Digest digest, CancellationToken ct)
-    {
-        if (!await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false))
-            throw new OciException(OciErrors.BlobUnknown, digest.ToString());
-        return await blobs.StatAsync(digest, ct).ConfigureAwait(false)
-            ?? throw new OciException(OciErrors.BlobUnknown, digest.ToString());
-    }
+    /// <summary>Reads as the registry stores them (what <see cref="IBlobReader"/> serves by default).</summary>
+    private readonly StoredBlobReader _reader = new(blobs, repositories);
 
-    /// <summary>
-    /// Opens a blob the caller has just <see cref="StatAsync"/>ed in <paramref name="repository"/>, whole or the
-    /// <paramref name="range"/> of it (clamped to the size from stat). The stream is forward-only.
-    /// </summary>
-    /// <exception cref="OciException"><c>BLOB_UNKNOWN</c> when the blob is gone (deleted since the stat).</exception>
-    public async Task<Stream> OpenAsync(Digest digest, ByteRange? range, CancellationToken ct) =>
-        await blobs.OpenReadAsync(digest, range, ct).ConfigureAwait(false)
-            ?? throw new OciException(OciErrors.BlobUnknown, digest.ToString());
+    /// <exception cref="OciException"><c>BLOB_UNKNOWN</c> when the repository does not hold the blob.</exception>
+    public Task<BlobInfo> StatAsync(RepositoryName repository, Digest digest, CancellationToken ct) => _reader.StatAsync(repository, digest, ct);
 
     /// <summary>The whole blob with its size from stat (never from the stream).</summary>
     /// <exception cref="OciException"><c>BLOB_UNKNOWN</c> when the repository does not hold the blob.</exception>
     public async Task<(BlobInfo Info, Stream Content)> OpenAsync(RepositoryName repository, Digest digest, CancellationToken ct)
     {
-        var info = await StatAsync(repository, digest, ct).ConfigureAwait(false);
-        return (info, await OpenAsync(digest, null, ct).ConfigureAwait(false));
+        var info = await _reader.StatAsync(repository, digest, ct).ConfigureAwait(false);
+        return (info, await _reader.OpenAsync(repository, digest, null, ct).ConfigureAwait(false));
     }
-
-    /// <returns>Where the client may fetch a blob it may read directly (307), or null to stream it through Bollard.</returns>
-    public async Task<Uri?> GetRedirectUriAsync(Digest digest, CancellationToken ct) =>
-        await blobs.GetRedirectUriAsync(digest, ct).ConfigureAwait(false);
 
     /// <summary>Unlinks the blob from the repository; the bytes stay for other repositories until garbage collection.</summary>
     /// <exception cref="OciException"><c>BLOB_UNKNOWN</c>; <c>DENIED</c> while a manifest of the repository references the blob (B13).</exception>

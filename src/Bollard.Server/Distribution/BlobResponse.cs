@@ -35,7 +35,7 @@ internal static class BlobResponse
 
     private const string ContentDigestHeader = "Docker-Content-Digest";
 
-    public static async Task WriteAsync(HttpContext context, BlobService blobs, RepositoryName repository, Digest digest)
+    public static async Task WriteAsync(HttpContext context, IBlobReader blobs, RepositoryName repository, Digest digest)
     {
         var ct = context.RequestAborted;
         var request = context.Request;
@@ -67,7 +67,7 @@ internal static class BlobResponse
             return;
         }
 
-        if (await blobs.GetRedirectUriAsync(digest, ct).ConfigureAwait(false) is { } redirect)
+        if (await blobs.GetRedirectUriAsync(repository, digest, ct).ConfigureAwait(false) is { } redirect)
         {
             response.StatusCode = StatusCodes.Status307TemporaryRedirect;
             headers.Location = redirect.AbsoluteUri;
@@ -96,7 +96,7 @@ internal static class BlobResponse
         long length = range?.Length ?? info.Size;
         response.ContentType = "application/octet-stream";
         response.ContentLength = length;
-        var stream = await blobs.OpenAsync(digest, range, ct).ConfigureAwait(false);
+        var stream = await blobs.OpenAsync(repository, digest, range, ct).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             var writer = response.BodyWriter;

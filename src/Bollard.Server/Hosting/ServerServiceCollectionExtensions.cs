@@ -51,6 +51,8 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<ReferrersEndpoint>();
         services.AddSingleton<DistributionDispatcher>();
         services.TryAddSingleton<IManifestReader, StoredManifestReader>();
+        // The read seams a pull-through mirror decorates (docs/architecture.md).
+        services.TryAddSingleton<IBlobReader, StoredBlobReader>();
         services.TryAddSingleton<IPullGate, AllowAllPullGate>();
         services.TryAddSingleton<RegistryEventSignal>();
         services.AddOptions<EventOptions>().Bind(configuration.GetSection(EventOptions.Section))

@@ -21,7 +21,10 @@ public sealed class BollardServer : IAsyncDisposable
     private readonly TimeProvider? _time;
     private TestLog? _log;
 
-    private BollardServer(string dataDir, ITestOutputHelper? output, TimeProvider? time) => (DataDir, _output, _time) = (dataDir, output, time);
+    private readonly Action<IServiceCollection>? _services;
+
+    private BollardServer(string dataDir, ITestOutputHelper? output, TimeProvider? time, Action<IServiceCollection>? services) =>
+        (DataDir, _output, _time, _services) = (dataDir, output, time, services);
 
     /// <summary>The server's last log lines (Information and above), for an assertion message.</summary>
     public string RecentLog() => string.Join(Environment.NewLine, _log?.Lines ?? []);
@@ -36,9 +39,9 @@ public sealed class BollardServer : IAsyncDisposable
     public IServiceProvider Services => _app!.Services;
 
     public static async Task<BollardServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDir = null,
-        ITestOutputHelper? output = null, TimeProvider? time = null)
+        ITestOutputHelper? output = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
-        var server = new BollardServer(dataDir ?? TempDir.Create("bollard-it-"), output, time);
+        var server = new BollardServer(dataDir ?? TempDir.Create("bollard-it-"), output, time, services);
         await server.StartAppAsync(settings).ConfigureAwait(false);
         return server;
     }
@@ -69,6 +72,7 @@ public sealed class BollardServer : IAsyncDisposable
         }, fromCommandLine: false, configureServices: services =>
         {
             if (_time is not null) services.AddSingleton(_time);
+            _services?.Invoke(services);
         });
         await _app.StartAsync().ConfigureAwait(false);
         BaseAddress = _app.Address();
