@@ -174,7 +174,7 @@ public sealed class ManifestService(
         int limit = PageSize(n);
         if (limit == 0) return new Page([], false);
         var items = await manifests.ListTagsAsync(repository, last, limit + 1, ct).ConfigureAwait(false);
-        return Trim(items, limit);
+        return Trim(items, limit) with { Limit = limit };
     }
 
     /// <summary>Repository names in lexical order, only those <paramref name="visible"/> says the caller may see.</summary>
@@ -182,17 +182,32 @@ public sealed class ManifestService(
     {
         int limit = PageSize(n);
         if (limit == 0) return new Page([], false);
+        // Issue 6 B6: a caller who may see little must not make one request read every repository (and learn from
+        // the time taken how many private names sort after `last`). At most MaxCatalogScan names are examined per
+        // request; when the budget runs out first, the page is shorter and its Link continues after the last name
+        // examined, so the client still reaches every repository it may see, a bounded step at a time.
+        int budget = Math.Max(options.MaxCatalogScan, limit + 1);
         var page = new List<string>(Math.Min(limit + 1, 1024));
         string? cursor = last;
+        int scanned = 0;
+        bool exhausted = false;
         while (page.Count <= limit)
         {
-            var batch = await repositories.ListAsync(cursor, limit + 1, ct).ConfigureAwait(false);
+            int take = Math.Min(limit + 1, budget - scanned);
+            if (take <= 0) break;
+            var batch = await repositories.ListAsync(cursor, take, ct).ConfigureAwait(false);
+            scanned += batch.Count;
             foreach (var name in batch)
-                if (await visible(RepositoryName.Parse(name)).ConfigureAwait(false) && page.Count <= limit) page.Add(name);
-            if (batch.Count < limit + 1) break;
-            cursor = batch[^1];
+            {
+                if (page.Count > limit) break;
+                cursor = name;
+                if (await visible(RepositoryName.Parse(name)).ConfigureAwait(false)) page.Add(name);
+            }
+            if (batch.Count < take) { exhausted = true; break; }
         }
-        return Trim(page, limit);
+        if (page.Count > limit || exhausted) return Trim(page, limit) with { Limit = limit };
+        // The budget ran out with more names left: continue after the last one examined.
+        return new Page(page, true) { Cursor = cursor, Limit = limit };
     }
 
     private async Task RunPushChecksAsync(PushCheckContext context, CancellationToken ct)

@@ -36,4 +36,12 @@ public sealed record RegistryOptions
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxOpenUploadsPerPrincipal { get; init; } = 100;
+
+    /// <summary>
+    /// Most repository names one <c>_catalog</c> request examines to find the ones the caller may see (issue 6 B6).
+    /// When it runs out, the page is shorter and its <c>Link</c> continues where the scan stopped. Never less
+    /// than the page size.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxCatalogScan { get; init; } = 5000;
 }

@@ -15,7 +15,7 @@ public sealed class CatalogEndpoint(ManifestService manifests, IRegistryGate gat
         var page = await manifests.ListRepositoriesAsync(n, last,
             name => new ValueTask<bool>(gate.CanPullAsync(caller, name, context.RequestAborted, ignoreTokenScope: true)), context.RequestAborted).ConfigureAwait(false);
         if (page.HasMore)
-            context.Response.Headers.Link = $"</v2/_catalog?n={page.Items.Count}&last={Uri.EscapeDataString(page.Last!)}>; rel=\"next\"";
+            context.Response.Headers.Link = $"</v2/_catalog?n={page.Limit}&last={Uri.EscapeDataString(page.Last!)}>; rel=\"next\"";
         await context.Response.WriteAsJsonAsync(new Catalog(page.Items), ServerJson.Default.Catalog, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -50,6 +50,50 @@ public sealed class ManifestServiceTests
         Service().PutAsync(Repo, Reference.Parse(reference), body, mediaType, Alice, default);
 
     [Fact]
+    public async Task ListRepositories_ExaminesAtMostTheScanBudget_PerRequest_AndTheLinksStillReachEveryVisibleName()
+    {
+        await using (var tx = await _store.BeginWriteAsync(default))
+        {
+            for (int i = 0; i < 30; i++) await tx.EnsureRepositoryAsync(RepositoryName.Parse($"private/r{i:00}"), default);
+            await tx.CommitAsync(default);
+        }
+        string[] mine = ["private/r05", "private/r17", "private/r28"];
+        var service = Service(new RegistryOptions { MaxCatalogScan = 10 });
+        var found = new List<string>();
+        string? last = null;
+        int requests = 0;
+        while (true)
+        {
+            int examined = 0;
+            var page = await service.ListRepositoriesAsync(5, last, name => { examined++; return new(mine.Contains(name.Value)); }, default);
+            requests++;
+            // Old code read all 30 names for a caller who may see 3 (issue 6 B6).
+            Assert.InRange(examined, 0, 10);
+            Assert.Equal(5, page.Limit);
+            found.AddRange(page.Items);
+            if (!page.HasMore) break;
+            Assert.True(string.CompareOrdinal(page.Last, last) > 0, "the cursor moves forward");
+            last = page.Last;
+            Assert.True(requests < 10, "pagination ends");
+        }
+        Assert.Equal(mine, found);
+    }
+
+    [Fact]
+    public async Task ListRepositories_ABudgetBelowThePageSize_StillFillsAWholePage()
+    {
+        await using (var tx = await _store.BeginWriteAsync(default))
+        {
+            for (int i = 0; i < 8; i++) await tx.EnsureRepositoryAsync(RepositoryName.Parse($"open/r{i}"), default);
+            await tx.CommitAsync(default);
+        }
+        var page = await Service(new RegistryOptions { MaxCatalogScan = 1 }).ListRepositoriesAsync(5, null, _ => new(true), default);
+        Assert.Equal(["open/r0", "open/r1", "open/r2", "open/r3", "open/r4"], page.Items);
+        Assert.True(page.HasMore);
+        Assert.Equal("open/r4", page.Last);
+    }
+
+    [Fact]
     public async Task Put_ThenGetByTagAndDigest_WritesEventsInOrder_WithTheActor()
     {
         await LinkAsync(D("config"), D("layer"));
