@@ -1,8 +1,8 @@
 namespace Bollard.Core.Jobs;
 
 /// <summary>
-/// Durable background jobs (issue 6 A5; the runner that claims and runs them is not landed yet) (GC, retention, scans, webhook delivery) with leases, so any node may run them and a dead
-/// node's work is picked up again. Every method is one short transaction; thread-safe. Methods that take an
+/// Durable background jobs (GC, retention, scans, webhook delivery) with leases, so any node may run them and a dead
+/// node's work is picked up again; <see cref="JobRunner"/> claims and runs them. Every method is one short transaction; thread-safe. Methods that take an
 /// <c>owner</c> do nothing and return false when that owner no longer holds the job's lease (it expired and another
 /// runner claimed it, or the job was cancelled): the caller has lost the job and must stop.
 /// </summary>

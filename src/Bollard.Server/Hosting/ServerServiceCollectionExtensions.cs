@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using Bollard.Core.Auth;
 using Bollard.Core.Events;
+using Bollard.Core.Jobs;
 using Bollard.Core.Registry;
 using Bollard.Core.Registry.Hooks;
 using Bollard.Server.Auth;
@@ -32,6 +33,22 @@ public static class ServerServiceCollectionExtensions
         services.AddBollardDistribution(configuration);
         services.AddBollardAccessControl(configuration);
         services.AddBollardManagementApi(configuration);
+        services.AddBollardJobs(configuration);
+        return services;
+    }
+
+    /// <summary>
+    /// The background job runner over the host's <see cref="IJobStore"/>: features add their
+    /// <see cref="IJobHandler"/>s (<c>services.AddSingleton&lt;IJobHandler, X&gt;()</c>); with none it does nothing.
+    /// </summary>
+    public static IServiceCollection AddBollardJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<JobOptions>().Bind(configuration.GetSection(JobOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<JobOptions>>().Value);
+        services.AddSingleton<JobRunner>();
+        services.AddHostedService<JobRunnerService>();
         return services;
     }
 
