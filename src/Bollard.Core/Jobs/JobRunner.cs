@@ -6,7 +6,7 @@ namespace Bollard.Core.Jobs;
 /// <summary>
 /// Runs background jobs from the <see cref="IJobStore"/>: claims as many as <see cref="JobOptions.MaxConcurrency"/>
 /// allows, leased to <see cref="Owner"/>, renews each lease every third of <see cref="JobOptions.LeaseDuration"/>
-/// while its handler runs, and records the outcome: success, a retry after exponential backoff, failure for good
+/// while its handler runs (and stops the handler when renewals fail until the lease would run out), and records the outcome: success, a retry after exponential backoff, failure for good
 /// (with the last error) after <see cref="JobRecord.MaxAttempts"/>, or cancellation. It claims only kinds that have
 /// a registered <see cref="IJobHandler"/>: a job of another kind stays queued until a node that has its handler
 /// (a newer version, another feature set) claims it. A failing job is logged (through <c>onFailure</c>) and reported
@@ -171,14 +171,21 @@ public sealed class JobRunner
         }
     }
 
-    /// <summary>Renews the lease every third of its duration; when renewal says stop (lost or cancelled), cancels the job.</summary>
+    /// <summary>
+    /// Renews the lease every third of its duration; when renewal says stop (lost or cancelled), cancels the job. When
+    /// renewals fail (the store is unreachable) until the lease would run out before the next tick, cancels the job
+    /// too: another runner may claim it once the lease expires, and the two must not run it at once.
+    /// </summary>
     private async Task RenewAsync(JobRecord job, CancellationTokenSource jobCts, Flag leaseEnded, Action<string, Exception> onFailure, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(_options.LeaseDuration / 3, _time);
+        var period = _options.LeaseDuration / 3;
+        var expires = job.LeaseExpiresAt ?? _time.GetUtcNow() + _options.LeaseDuration;
+        using var timer = new PeriodicTimer(period, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
+                var asked = _time.GetUtcNow();
                 bool held;
                 try
                 {
@@ -186,12 +193,16 @@ public sealed class JobRunner
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // A store hiccup: try again at the next tick, the lease still has two thirds left.
                     _health.Failing(Component, $"renewing the lease of job {job.Id}: {e.GetType().Name}: {e.Message}");
                     onFailure(Component, e);
+                    if (_time.GetUtcNow() + period < expires) continue; // try again at the next tick, the lease still holds
+                    held = false; // give the job up before its lease runs out
+                }
+                if (held)
+                {
+                    expires = asked + _options.LeaseDuration;
                     continue;
                 }
-                if (held) continue;
                 leaseEnded.Value = true;
                 await jobCts.CancelAsync().ConfigureAwait(false);
                 return;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Bollard.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Bollard.IntegrationTests.Hosting;
@@ -45,6 +46,28 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task JobsSettings_AreKnown_AndBound()
+    {
+        string config = Write("jobs.yml", $"""
+            storage:
+              dataDir: {Path.Combine(_dir, "jobs")}
+            jobs:
+              maxConcurrency: 4
+              leaseDuration: 30s
+            """);
+        await using var app = BollardApplication.Build(config, new Dictionary<string, string?> { ["Server:Listen"] = "127.0.0.1:0" },
+            b => b.SetMinimumLevel(LogLevel.Critical));
+        await app.StartAsync();
+        var options = app.Services.GetRequiredService<Bollard.Core.Jobs.JobOptions>();
+        Assert.Equal((4, TimeSpan.FromSeconds(30)), (options.MaxConcurrency, options.LeaseDuration));
+        await app.StopAsync();
+
+        string typo = Write("typo.yml", "jobs:\n  maxConcurency: 4\n");
+        var e = Assert.Throws<ConfigurationException>(() => BollardApplication.Build(typo, new Dictionary<string, string?>()));
+        Assert.Contains("did you mean Jobs:MaxConcurrency?", e.Message);
+    }
+
+    [Fact]
     public void YamlFile_Malformed_FailsWithClearMessage()
     {
         string config = Write("bad.yml", "registry:\n  maxPageSize: [unclosed\n");
@@ -69,6 +92,8 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("Registry:UploadExpiry", "-00:01:00")]
     [InlineData("Registry:MaxPageSize", "0")]
     [InlineData("Auth:TokenLifetime", "00:00:10")]
+    [InlineData("Jobs:MaxConcurrency", "0")]
+    [InlineData("Jobs:LeaseDuration", "00:00:00")]
     public async Task OutOfRangeSetting_FailsAtStartupNamingIt(string key, string value)
     {
         var e = await Assert.ThrowsAsync<ConfigurationException>(async () =>
