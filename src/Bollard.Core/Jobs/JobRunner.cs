@@ -9,10 +9,11 @@ namespace Bollard.Core.Jobs;
 /// while its handler runs (and stops the handler when renewals fail until the lease would run out), and records the outcome: success, a retry after exponential backoff, failure for good
 /// (with the last error) after <see cref="JobRecord.MaxAttempts"/>, or cancellation. It claims only kinds that have
 /// a registered <see cref="IJobHandler"/>: a job of another kind stays queued until a node that has its handler
-/// (a newer version, another feature set) claims it. A failing job is logged (through <c>onFailure</c>) and reported
-/// to <see cref="BackgroundHealth"/> as <c>jobs:&lt;kind&gt;</c> until a job of that kind succeeds; a failing store
-/// (a locked database, a full disk) is reported as <c>jobs</c> and retried with backoff. Nothing a job or the store
-/// does ends <see cref="RunAsync"/>. One runner per process, run by a hosted service.
+/// (a newer version, another feature set) claims it. A failing job is logged (through <c>onFailure</c>) and its
+/// error stored with the job (<see cref="JobRecord.LastError"/>), not reported to <see cref="BackgroundHealth"/>: one
+/// bad job must not take every node out of the load balancer. A failing store (a locked database, a full disk) is
+/// reported as <c>jobs</c> and retried with backoff. Nothing a job or the store does ends <see cref="RunAsync"/>.
+/// One runner per process, run by a hosted service.
 /// </summary>
 public sealed class JobRunner
 {
@@ -120,7 +121,6 @@ public sealed class JobRunner
 
     private async Task ExecuteAsync(JobRecord job, Action<string, Exception> onFailure, CancellationToken hostCt)
     {
-        string component = Component + ":" + job.Kind;
         using var jobCts = CancellationTokenSource.CreateLinkedTokenSource(hostCt);
         using var stopRenewal = new CancellationTokenSource();
         var leaseEnded = new Flag();
@@ -141,7 +141,7 @@ public sealed class JobRunner
             if (error is null)
             {
                 // false: the lease was lost meanwhile, and the new holder records the outcome.
-                if (await _store.CompleteAsync(job.Id, Owner, CancellationToken.None).ConfigureAwait(false)) _health.Healthy(component);
+                await _store.CompleteAsync(job.Id, Owner, CancellationToken.None).ConfigureAwait(false);
             }
             else if (leaseEnded.Value)
             {
@@ -157,7 +157,6 @@ public sealed class JobRunner
             {
                 bool retry = job.Attempts < job.MaxAttempts;
                 string reason = $"{error.GetType().Name}: {error.Message}";
-                _health.Failing(component, $"job {job.Id} attempt {job.Attempts} of {job.MaxAttempts}: {reason}");
                 onFailure(job.Kind, error);
                 var retryAt = retry ? _time.GetUtcNow() + RetryBackoff.Exponential(_options.RetryBase, _options.RetryMax, job.Attempts) : (DateTimeOffset?)null;
                 await _store.FailAsync(job.Id, Owner, reason, retryAt, CancellationToken.None).ConfigureAwait(false);
