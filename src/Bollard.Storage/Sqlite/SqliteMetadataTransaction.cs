@@ -126,7 +126,16 @@ internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, Registry
     public ValueTask CommitAsync(CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_committed, this);
-        scope.Commit();
+        try
+        {
+            scope.Commit();
+        }
+        // The writer is held (an immediate transaction), so BUSY cannot happen here; a full disk or an I/O error
+        // surfaces at commit, when the WAL is written: the same 507/503 as a single write (issue 6 B10).
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (SqliteDatabase.Translate(e) is { } translated)
+        {
+            throw translated;
+        }
         _committed = true;
         if (_appended) signal.Notify();
         return ValueTask.CompletedTask;
