@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Bollard.Core.Health;
 using Bollard.Core.Storage;
 
 namespace Bollard.Core.Auth;
@@ -24,6 +25,7 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time, AuthOptions 
 
     /// <summary>Events held in memory while the log cannot be written (a locked database, a full disk); beyond it they are counted, not kept.</summary>
     public const int MaxQueued = 100_000;
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private int _queued;
     private long _dropped;
@@ -137,7 +139,7 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time, AuthOptions 
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Interlocked.Add(ref _dropped, dropped);
-                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt, 20))));
+                var delay = RetryBackoff.Exponential(FirstRetryDelay, MaxRetryDelay, attempt + 1); // 200 ms, 400 ms, ... up to the cap
                 WriteFailed?.Invoke(e, attempt, delay);
                 await Task.Delay(delay, time, ct).ConfigureAwait(false);
             }

@@ -4,30 +4,13 @@ using Bollard.Core.Storage;
 namespace Bollard.Core.Registry;
 
 /// <summary>
-/// Blob reads, uploads and mounts for one registry. All repository scoping lives here: a blob is served from
-/// a repository only when linked into it, and an upload session is usable only through the repository that
-/// opened it, whatever the shared blob store holds. Upload bytes go through <see cref="BlobUploader"/>.
+/// Blob uploads, mounts and deletes for one registry (reads are <see cref="IBlobReader"/>, by default
+/// <see cref="StoredBlobReader"/>, which serves a blob from a repository only when linked into it). An upload
+/// session is usable only through the repository that opened it, whatever the shared blob store holds. Upload bytes go through <see cref="BlobUploader"/>.
 /// </summary>
 public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories, IUploadStore uploads, IMetadataStore metadata, RegistryOptions options, TimeProvider time)
 {
     private readonly BlobUploader _uploader = new(blobs);
-
-    /// <summary>The upload logic this service drives (exposed for its stale-cache counter).</summary>
-    public BlobUploader Uploader => _uploader;
-
-    /// <summary>Reads as the registry stores them (what <see cref="IBlobReader"/> serves by default).</summary>
-    private readonly StoredBlobReader _reader = new(blobs, repositories);
-
-    /// <exception cref="OciException"><c>BLOB_UNKNOWN</c> when the repository does not hold the blob.</exception>
-    public Task<BlobInfo> StatAsync(RepositoryName repository, Digest digest, CancellationToken ct) => _reader.StatAsync(repository, digest, ct);
-
-    /// <summary>The whole blob with its size from stat (never from the stream).</summary>
-    /// <exception cref="OciException"><c>BLOB_UNKNOWN</c> when the repository does not hold the blob.</exception>
-    public async Task<(BlobInfo Info, Stream Content)> OpenAsync(RepositoryName repository, Digest digest, CancellationToken ct)
-    {
-        var info = await _reader.StatAsync(repository, digest, ct).ConfigureAwait(false);
-        return (info, await _reader.OpenAsync(repository, digest, null, ct).ConfigureAwait(false));
-    }
 
     /// <summary>Unlinks the blob from the repository; the bytes stay for other repositories until garbage collection.</summary>
     /// <exception cref="OciException"><c>BLOB_UNKNOWN</c>; <c>DENIED</c> while a manifest of the repository references the blob (B13).</exception>
