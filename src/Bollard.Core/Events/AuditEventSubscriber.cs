@@ -34,7 +34,7 @@ public sealed class AuditEventSubscriber(IAuditLog log, AuthOptions auth) : IReg
             ? new AuditEvent
             {
                 Time = e.Time, Principal = e.Principal, ClientAddress = e.ClientAddress, Action = w.Action, Outcome = "success",
-                Repository = e.Repository.Value, Reference = w.Reference,
+                Repository = e.Repository?.Value, Reference = w.Reference,
             }
             : null;
     }

@@ -14,7 +14,8 @@ public sealed record RegistryEvent
     public long Sequence { get; init; }
     public required RegistryEventKind Kind { get; init; }
     public required DateTimeOffset Time { get; init; }
-    public required RepositoryName Repository { get; init; }
+    /// <summary>The repository concerned; null for a registry-wide event (<see cref="RegistryEventKind.GcFinished"/>).</summary>
+    public RepositoryName? Repository { get; init; }
 
     /// <summary>The blob or manifest concerned; for tag events, the manifest the tag points (or pointed) at.</summary>
     public Digest? Digest { get; init; }

@@ -6,7 +6,7 @@ public enum RegistryEventKind
     /// <summary>A repository came into existence (first blob link or manifest).</summary>
     RepositoryCreated,
 
-    /// <summary>A repository was removed. Nothing removes repositories yet; the kind is reserved for the lifecycle issue.</summary>
+    /// <summary>A repository was removed with everything in it (its manifest and tag deletions are reported before it, with <see cref="RegistryEvent.CascadeDetail"/>).</summary>
     RepositoryDeleted,
 
     /// <summary>A blob was linked into a repository: an upload committed, or a mount. <see cref="RegistryEvent.Detail"/> says which.</summary>
@@ -27,4 +27,17 @@ public enum RegistryEventKind
     TagMoved,
 
     TagDeleted,
+
+    /// <summary>
+    /// A push was refused because it would exceed a namespace quota (issue 7). Appended in its own transaction after
+    /// the refused change rolled back; <see cref="RegistryEvent.Detail"/> is the refusal message (built from the rule's
+    /// pattern and byte counts, never from client text), <see cref="RegistryEvent.Size"/> the usage the push would have reached.
+    /// </summary>
+    QuotaExceeded,
+
+    /// <summary>
+    /// A garbage-collection run ended (issue 7). Registry-wide: <see cref="RegistryEvent.Repository"/> is null;
+    /// <see cref="RegistryEvent.Size"/> is the bytes freed, <see cref="RegistryEvent.Detail"/> a short summary (run id, counts).
+    /// </summary>
+    GcFinished,
 }

@@ -60,7 +60,7 @@ public sealed class SqliteEventStore(SqliteDatabase db, TimeProvider time) : IEv
             Sequence = Seq,
             Time = DateTimeOffset.FromUnixTimeMilliseconds(Time),
             Kind = Enum.Parse<RegistryEventKind>(Kind),
-            Repository = RepositoryName.Parse(Repository),
+            Repository = Repository.Length == 0 ? null : RepositoryName.Parse(Repository),
             Digest = Digest is null ? null : Core.Oci.Digest.Parse(Digest),
             Tag = Tag,
             PreviousDigest = PreviousDigest is null ? null : Core.Oci.Digest.Parse(PreviousDigest),

@@ -116,7 +116,7 @@ internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, Registry
             """,
             new
             {
-                time = e.Time.ToUnixTimeMilliseconds(), kind = e.Kind.ToString(), repository = e.Repository.Value, digest = e.Digest?.ToString(),
+                time = e.Time.ToUnixTimeMilliseconds(), kind = e.Kind.ToString(), repository = e.Repository?.Value ?? "", digest = e.Digest?.ToString(),
                 e.Tag, previous = e.PreviousDigest?.ToString(), e.MediaType, e.Size, e.Principal, e.ClientAddress, e.Detail,
             }, Tx).ConfigureAwait(false);
         _appended = true;

@@ -11,4 +11,11 @@ public enum RegistryChange
 
     /// <summary>DELETE by tag (removes only the tag).</summary>
     DeleteTag,
+
+    /// <summary>
+    /// Deleting a whole repository (issue 7). Checks are asked once per tag of the repository (<see cref="PushCheckContext.Tag"/>
+    /// is the tag, <see cref="PushCheckContext.Digest"/> its target), and once with <see cref="PushCheckContext.Tag"/> null
+    /// per untagged manifest; the first refusal refuses the whole delete.
+    /// </summary>
+    DeleteRepository,
 }
