@@ -59,4 +59,24 @@ public interface IJobStore
     ValueTask<bool> AcknowledgeCancelAsync(long id, string owner, CancellationToken ct);
 
     ValueTask<JobRecord?> GetAsync(long id, CancellationToken ct);
+
+    /// <summary>
+    /// Enqueues a job unless one with the same <paramref name="uniqueKey"/> is queued or running, checked and inserted
+    /// atomically (SQLite: one writer transaction and a partial unique index; PostgreSQL: the same index with
+    /// <c>INSERT ... ON CONFLICT DO NOTHING</c>), so several nodes never enqueue two. A job that ended frees the key.
+    /// </summary>
+    /// <returns>The new job, or the active one holding the key (<see cref="JobEnqueueResult.Created"/> false).</returns>
+    ValueTask<JobEnqueueResult> EnqueueUniqueAsync(string kind, string uniqueKey, string payload, DateTimeOffset runAt, int maxAttempts, CancellationToken ct);
+
+    /// <summary>
+    /// The recurring schedule of <paramref name="kind"/>, in one transaction: the first call creates it due one
+    /// <paramref name="interval"/> from now; once due, it advances to now + <paramref name="interval"/> and enqueues
+    /// a run as <see cref="EnqueueUniqueAsync"/> does (unique key = kind), so of several nodes exactly one
+    /// enqueues and a run still queued or running is not doubled. A schedule due later than now +
+    /// <paramref name="interval"/> (the interval was shortened) is moved in to that.
+    /// </summary>
+    ValueTask<ScheduleResult> EnqueueIfDueAsync(string kind, string payload, TimeSpan interval, int maxAttempts, CancellationToken ct);
+
+    /// <summary>The newest <paramref name="limit"/> jobs of <paramref name="kind"/>, newest first.</summary>
+    ValueTask<IReadOnlyList<JobRecord>> ListAsync(string kind, int limit, CancellationToken ct);
 }

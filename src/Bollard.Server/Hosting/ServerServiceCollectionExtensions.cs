@@ -40,6 +40,7 @@ public static class ServerServiceCollectionExtensions
     /// <summary>
     /// The background job runner over the host's <see cref="IJobStore"/>: features add their
     /// <see cref="IJobHandler"/>s (<c>services.AddSingleton&lt;IJobHandler, X&gt;()</c>); with none it does nothing.
+    /// The <see cref="RecurringJobScheduler"/> enqueues the recurring kinds features register with <c>AddRecurringJob</c>.
     /// </summary>
     public static IServiceCollection AddBollardJobs(this IServiceCollection services, IConfiguration configuration)
     {
@@ -49,6 +50,9 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<JobOptions>>().Value);
         services.AddSingleton<JobRunner>();
         services.AddHostedService<JobRunnerService>();
+        // Recurring kinds: services.AddRecurringJob(kind, interval) (RecurringJobServiceCollectionExtensions).
+        services.AddSingleton<RecurringJobScheduler>();
+        services.AddHostedService<RecurringJobSchedulerService>();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using Bollard.Core.Jobs;
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace Bollard.Storage.Sqlite;
 
@@ -86,6 +87,55 @@ public sealed class SqliteJobStore(SqliteDatabase db, TimeProvider time) : IJobS
 
     public async ValueTask<JobRecord?> GetAsync(long id, CancellationToken ct) =>
         (await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<JobRow>($"SELECT {Columns} FROM jobs WHERE id = @id", new { id })).ConfigureAwait(false))?.ToRecord();
+
+    public async ValueTask<JobEnqueueResult> EnqueueUniqueAsync(string kind, string uniqueKey, string payload, DateTimeOffset runAt, int maxAttempts, CancellationToken ct) =>
+        await db.WriteAsync((c, tx) => EnqueueUniqueAsync(c, tx, kind, uniqueKey, payload, runAt.ToUnixTimeMilliseconds(), maxAttempts, Now()), ct).ConfigureAwait(false);
+
+    public async ValueTask<ScheduleResult> EnqueueIfDueAsync(string kind, string payload, TimeSpan interval, int maxAttempts, CancellationToken ct)
+    {
+        long now = Now();
+        long step = (long)interval.TotalMilliseconds;
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            long? due = await c.ExecuteScalarAsync<long?>("SELECT next_run_at FROM job_schedules WHERE kind = @kind", new { kind }, tx).ConfigureAwait(false);
+            if (due is null)
+            {
+                await c.ExecuteAsync("INSERT INTO job_schedules(kind, next_run_at) VALUES (@kind, @next)", new { kind, next = now + step }, tx).ConfigureAwait(false);
+                return new ScheduleResult(null, DateTimeOffset.FromUnixTimeMilliseconds(now + step));
+            }
+            if (due > now)
+            {
+                long next = Math.Min(due.Value, now + step);
+                if (next != due)
+                    await c.ExecuteAsync("UPDATE job_schedules SET next_run_at = @next WHERE kind = @kind", new { kind, next }, tx).ConfigureAwait(false);
+                return new ScheduleResult(null, DateTimeOffset.FromUnixTimeMilliseconds(next));
+            }
+            var job = await EnqueueUniqueAsync(c, tx, kind, kind, payload, now, maxAttempts, now).ConfigureAwait(false);
+            await c.ExecuteAsync("UPDATE job_schedules SET next_run_at = @next, last_job_id = @id WHERE kind = @kind",
+                new { kind, next = now + step, id = job.Id }, tx).ConfigureAwait(false);
+            return new ScheduleResult(job, DateTimeOffset.FromUnixTimeMilliseconds(now + step));
+        }, ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<JobRecord>> ListAsync(string kind, int limit, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QueryAsync<JobRow>($"SELECT {Columns} FROM jobs WHERE kind = @kind ORDER BY id DESC LIMIT @limit", new { kind, limit })).ConfigureAwait(false))
+        .Select(r => r.ToRecord()).ToList();
+
+    private static async Task<JobEnqueueResult> EnqueueUniqueAsync(
+        SqliteConnection c, SqliteTransaction tx, string kind, string uniqueKey, string payload, long runAt, int maxAttempts, long now)
+    {
+        // The partial unique index (0040) is the guard; OR IGNORE turns a conflict into "already active".
+        long? id = await c.ExecuteScalarAsync<long?>(
+            """
+            INSERT OR IGNORE INTO jobs(kind, payload, state, max_attempts, next_run_at, created_at, updated_at, unique_key)
+            VALUES (@kind, @payload, 'Queued', @maxAttempts, @runAt, @now, @now, @uniqueKey)
+            RETURNING id
+            """, new { kind, payload, maxAttempts, runAt, now, uniqueKey }, tx).ConfigureAwait(false);
+        if (id is { } created) return new JobEnqueueResult(created, true);
+        long existing = await c.ExecuteScalarAsync<long>(
+            "SELECT id FROM jobs WHERE unique_key = @uniqueKey AND state IN ('Queued', 'Running') ORDER BY id LIMIT 1", new { uniqueKey }, tx).ConfigureAwait(false);
+        return new JobEnqueueResult(existing, false);
+    }
 
     private async ValueTask<bool> WriteAsync(string sql, object args, CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(sql, args, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);

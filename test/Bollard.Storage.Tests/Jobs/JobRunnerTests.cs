@@ -420,5 +420,23 @@ public sealed class JobRunnerTests : IDisposable
             Check();
             return inner.GetAsync(id, ct);
         }
+
+        public ValueTask<JobEnqueueResult> EnqueueUniqueAsync(string kind, string uniqueKey, string payload, DateTimeOffset runAt, int maxAttempts, CancellationToken ct)
+        {
+            Check();
+            return inner.EnqueueUniqueAsync(kind, uniqueKey, payload, runAt, maxAttempts, ct);
+        }
+
+        public ValueTask<ScheduleResult> EnqueueIfDueAsync(string kind, string payload, TimeSpan interval, int maxAttempts, CancellationToken ct)
+        {
+            Check();
+            return inner.EnqueueIfDueAsync(kind, payload, interval, maxAttempts, ct);
+        }
+
+        public ValueTask<IReadOnlyList<JobRecord>> ListAsync(string kind, int limit, CancellationToken ct)
+        {
+            Check();
+            return inner.ListAsync(kind, limit, ct);
+        }
     }
 }
