@@ -143,6 +143,24 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
     }
 
     /// <summary>
+    /// Cancels every upload session opened through <paramref name="repository"/> (its data and its row), as a
+    /// repository delete does: a client still sending chunks then gets <c>BLOB_UPLOAD_UNKNOWN</c>. Idempotent.
+    /// </summary>
+    /// <returns>How many sessions were cancelled.</returns>
+    public async Task<int> CancelUploadsAsync(RepositoryName repository, CancellationToken ct)
+    {
+        int cancelled = 0;
+        foreach (var upload in await uploads.ListAsync(ct).ConfigureAwait(false))
+        {
+            if (upload.Repository != repository) continue;
+            await _uploader.CancelAsync(upload.Id, ct).ConfigureAwait(false);
+            await uploads.DeleteAsync(upload.Id, ct).ConfigureAwait(false);
+            cancelled++;
+        }
+        return cancelled;
+    }
+
+    /// <summary>
     /// The expiry policy, for every backend: removes upload sessions untouched since <c>now - expiry</c> with their
     /// data, and upload data without a session that was last written before that (left by a crash between the
     /// data and the row, or by a node that died).

@@ -29,4 +29,10 @@ public interface IMetadataReads
     /// <returns>A manifest of the repository (other than <paramref name="digest"/> itself) that references
     /// <paramref name="digest"/> as <paramref name="kind"/>, the lowest digest first; null when none does.</returns>
     ValueTask<Digest?> FindReferencingManifestAsync(RepositoryName repository, Digest digest, ReferenceKind kind, CancellationToken ct);
+
+    /// <summary>Digests of the repository's manifests in ordinal order after <paramref name="after"/> (null: from the start), at most <paramref name="limit"/>.</summary>
+    ValueTask<IReadOnlyList<Digest>> ListManifestsAsync(RepositoryName repository, Digest? after, int limit, CancellationToken ct);
+
+    /// <summary>Digests of the blobs linked into the repository in ordinal order after <paramref name="after"/> (null: from the start), at most <paramref name="limit"/>.</summary>
+    ValueTask<IReadOnlyList<Digest>> ListBlobLinksAsync(RepositoryName repository, Digest? after, int limit, CancellationToken ct);
 }

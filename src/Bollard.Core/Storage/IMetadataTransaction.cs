@@ -36,6 +36,13 @@ public interface IMetadataTransaction : IMetadataReads, IAsyncDisposable
     /// <returns>false when it did not exist.</returns>
     ValueTask<bool> DeleteManifestAsync(RepositoryName repository, Digest digest, CancellationToken ct);
 
+    /// <summary>
+    /// Removes the repository row and whatever is still in it (links, manifests, tags), so that it no longer exists
+    /// (the catalog stops listing it). Registry logic deletes the contents first, with their events and checks.
+    /// </summary>
+    /// <returns>false when it did not exist.</returns>
+    ValueTask<bool> DeleteRepositoryAsync(RepositoryName repository, CancellationToken ct);
+
     /// <summary>Appends an event to the outbox; it becomes visible to the dispatcher when the transaction commits.</summary>
     /// <returns>The event's sequence number: increasing in commit order, never reused (gaps are allowed).</returns>
     ValueTask<long> AppendEventAsync(RegistryEvent registryEvent, CancellationToken ct);

@@ -31,6 +31,7 @@ public static class ManagementApi
         NamespaceEndpoints.Map(api);
         AuditEndpoints.Map(api);
         TokenKeyEndpoints.Map(api);
+        RepositoryEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>

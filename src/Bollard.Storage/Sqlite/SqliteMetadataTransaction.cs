@@ -53,6 +53,14 @@ internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, Registry
             """, new { name = repository.Value, digest = digest.ToString(), kind = kind == ReferenceKind.Blob ? "b" : "m" }, Tx).ConfigureAwait(false) is { } m
             ? Digest.Parse(m) : null;
 
+    public async ValueTask<IReadOnlyList<Digest>> ListManifestsAsync(RepositoryName repository, Digest? after, int limit, CancellationToken ct) =>
+        (await C.QueryAsync<string>($"SELECT digest FROM manifests WHERE repository_id = {RepoId} AND (@after IS NULL OR digest > @after) ORDER BY digest LIMIT @limit",
+            new { name = repository.Value, after = after?.ToString(), limit }, Tx).ConfigureAwait(false)).Select(Digest.Parse).ToList();
+
+    public async ValueTask<IReadOnlyList<Digest>> ListBlobLinksAsync(RepositoryName repository, Digest? after, int limit, CancellationToken ct) =>
+        (await C.QueryAsync<string>($"SELECT digest FROM repository_blobs WHERE repository_id = {RepoId} AND (@after IS NULL OR digest > @after) ORDER BY digest LIMIT @limit",
+            new { name = repository.Value, after = after?.ToString(), limit }, Tx).ConfigureAwait(false)).Select(Digest.Parse).ToList();
+
     public async ValueTask<bool> EnsureRepositoryAsync(RepositoryName repository, CancellationToken ct) =>
         await C.ExecuteAsync("INSERT OR IGNORE INTO repositories(name, created_at) VALUES (@name, @now)",
             new { name = repository.Value, now = Now() }, Tx).ConfigureAwait(false) > 0;
@@ -104,6 +112,17 @@ internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, Registry
             new { name = repository.Value, digest = digest.ToString() }, Tx).ConfigureAwait(false) > 0;
         if (removed) await BumpGenerationAsync(repository).ConfigureAwait(false);
         return removed;
+    }
+
+    public async ValueTask<bool> DeleteRepositoryAsync(RepositoryName repository, CancellationToken ct)
+    {
+        var name = new { name = repository.Value };
+        // Contents first, explicitly (not by ON DELETE CASCADE from the repository row), so that every row's own
+        // triggers (the usage counters of 0050_usage.sql) see the repository they belonged to.
+        await C.ExecuteAsync($"DELETE FROM tags WHERE repository_id = {RepoId}", name, Tx).ConfigureAwait(false);
+        await C.ExecuteAsync($"DELETE FROM manifests WHERE repository_id = {RepoId}", name, Tx).ConfigureAwait(false);
+        await C.ExecuteAsync($"DELETE FROM repository_blobs WHERE repository_id = {RepoId}", name, Tx).ConfigureAwait(false);
+        return await C.ExecuteAsync("DELETE FROM repositories WHERE name = @name", name, Tx).ConfigureAwait(false) > 0;
     }
 
     public async ValueTask<long> AppendEventAsync(RegistryEvent e, CancellationToken ct)

@@ -18,7 +18,8 @@ internal static class BollardCli
     {
         foreach (var command in LoginCommands.Create().Concat([
                      UserCommands.Create(), RobotCommands.Create(), TokenCommands.Create(), BindingCommands.Create(),
-                     NamespaceCommands.Create(), AuditCommand.Create()]))
+                     NamespaceCommands.Create(), AuditCommand.Create(),
+                     RepositoryCommands.Create()]))
         {
             root.Subcommands.Add(command);
             Register(command);

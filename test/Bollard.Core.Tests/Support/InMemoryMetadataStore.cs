@@ -173,6 +173,18 @@ public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadata
                 .Where(m => m.Record.Digest != digest && (kind == ReferenceKind.Blob ? m.Blobs : m.Children).Contains(digest))
                 .Select(m => (Digest?)m.Record.Digest).OrderBy(d => d.ToString(), StringComparer.Ordinal).FirstOrDefault());
 
+        public ValueTask<IReadOnlyList<Digest>> ListManifestsAsync(RepositoryName repository, Digest? after, int limit, CancellationToken ct) =>
+            new(After((s.Repo(repository)?.Manifests.Keys.AsEnumerable() ?? []), after, limit));
+
+        public ValueTask<IReadOnlyList<Digest>> ListBlobLinksAsync(RepositoryName repository, Digest? after, int limit, CancellationToken ct) =>
+            new(After((s.Repo(repository)?.Blobs.Keys.AsEnumerable() ?? []), after, limit));
+
+        private static List<Digest> After(IEnumerable<Digest> digests, Digest? after, int limit) =>
+            digests.Where(d => after is null || string.CompareOrdinal(d.ToString(), after.Value.ToString()) > 0)
+                .OrderBy(d => d.ToString(), StringComparer.Ordinal).Take(limit).ToList();
+
+        public ValueTask<bool> DeleteRepositoryAsync(RepositoryName repository, CancellationToken ct) => new(s.Repos.Remove(repository.Value));
+
         public ValueTask<bool> EnsureRepositoryAsync(RepositoryName repository, CancellationToken ct) => new(s.Repos.TryAdd(repository.Value, new Repository()));
 
         public ValueTask<bool> LinkBlobAsync(RepositoryName repository, Digest digest, long size, CancellationToken ct) => new(Need(repository).Blobs.TryAdd(digest, size));
