@@ -33,6 +33,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IAccessStore, SqliteAccessStore>();
         services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
+        services.AddSingleton<Bollard.Core.Immutability.IImmutabilityStore, SqliteImmutabilityStore>();
         return services;
     }
 }

@@ -32,6 +32,7 @@ public static class ManagementApi
         AuditEndpoints.Map(api);
         TokenKeyEndpoints.Map(api);
         RepositoryEndpoints.Map(api);
+        ImmutabilityEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>
