@@ -100,6 +100,20 @@ public sealed class ImmutabilityTests
             Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
         }
 
+        // 4. Repository delete (management API): a developer may not delete repositories; for a maintainer and an
+        // admin the rule refuses it (409 with the rule's message) and nothing goes.
+        using (var repoDelete = await access.Api(principal).DeleteAsync($"/api/v1/repositories/{repo}"))
+        {
+            string text = await repoDelete.Content.ReadAsStringAsync();
+            if (role == "developer") Assert.Equal(HttpStatusCode.Forbidden, repoDelete.StatusCode);
+            else
+            {
+                Assert.True(repoDelete.StatusCode == HttpStatusCode.Conflict, $"repository delete: {(int)repoDelete.StatusCode} {text}");
+                Assert.Contains(refusal, JsonNode.Parse(text)!["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            }
+        }
+        Assert.Equal(first.Digest, await TagTargetAsync(registry, repo, "v1.2"));
+
         // Only an admin lifts a rule.
         if (role != "admin")
         {
@@ -117,6 +131,9 @@ public sealed class ImmutabilityTests
             using var delete = await registry.DeleteAsync($"/v2/{repo}/manifests/v1.2");
             Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
             Assert.Null(await TagTargetAsync(registry, repo, "v1.2"));
+            await AccessServer.PushImageAsync(registry, repo, "v2");
+            using var repoDelete = await access.Api(principal).DeleteAsync($"/api/v1/repositories/{repo}");
+            Assert.Equal(HttpStatusCode.OK, repoDelete.StatusCode);
         }
 
         await access.AssertAuditedAsync("admin", "immutability.add", "success", where: e => e.Reference == $"rule {id}" && e.Detail == "prod/** v*");
