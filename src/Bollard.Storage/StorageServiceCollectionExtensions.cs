@@ -34,6 +34,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
         services.AddSingleton<Bollard.Core.Immutability.IImmutabilityStore, SqliteImmutabilityStore>();
+        services.AddSingleton<Bollard.Core.Webhooks.IWebhookStore, SqliteWebhookStore>();
         return services;
     }
 }

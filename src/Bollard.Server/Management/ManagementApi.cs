@@ -33,6 +33,7 @@ public static class ManagementApi
         TokenKeyEndpoints.Map(api);
         RepositoryEndpoints.Map(api);
         ImmutabilityEndpoints.Map(api);
+        WebhookEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>
