@@ -49,28 +49,36 @@ public sealed class WebhookDestinationPolicy
         }
     }
 
-    /// <summary>Checks a webhook URL when it is created or changed: scheme, no credentials, and a host that may be allowed.</summary>
-    public bool CheckUrl(string? value, [NotNullWhen(true)] out Uri? url, [NotNullWhen(false)] out string? problem)
+    /// <summary>
+    /// Checks a webhook URL when it is created or changed: scheme, no credentials, and a destination that is allowed: a
+    /// listed name, or an address (literal, or what a name not listed resolves to now) in an allowed network. The check
+    /// that counts is at connect time; this one gives the clear error early.
+    /// </summary>
+    /// <returns>The URL, or null and the problem.</returns>
+    public async Task<(Uri? Url, string? Problem)> CheckUrlAsync(string? value, CancellationToken ct)
     {
-        url = null;
-        if (value is null || value.Length > 2048 || !Uri.TryCreate(value, UriKind.Absolute, out var parsed)) { problem = "the URL must be an absolute http:// or https:// URL (at most 2048 characters)"; return false; }
-        if (parsed.Scheme is not ("http" or "https")) { problem = $"the URL scheme must be http or https, not '{parsed.Scheme}'"; return false; }
-        if (parsed.UserInfo.Length > 0) { problem = "the URL must not carry credentials (the request is signed instead)"; return false; }
-        if (parsed.Fragment.Length > 0) { problem = "the URL must not have a fragment"; return false; }
-        string host = parsed.IdnHost.TrimEnd('.').ToLowerInvariant();
+        if (value is null || value.Length > 2048 || !Uri.TryCreate(value, UriKind.Absolute, out var url)) return (null, "the URL must be an absolute http:// or https:// URL (at most 2048 characters)");
+        if (url.Scheme is not ("http" or "https")) return (null, $"the URL scheme must be http or https, not '{url.Scheme}'");
+        if (url.UserInfo.Length > 0) return (null, "the URL must not carry credentials (the request is signed instead)");
+        if (url.Fragment.Length > 0) return (null, "the URL must not have a fragment");
+        string host = url.IdnHost.TrimEnd('.').ToLowerInvariant();
         if (IPAddress.TryParse(host.Trim('[', ']'), out var ip))
+            return CheckAddress(host, ip, out var problem) ? (url, null) : (null, problem);
+        if (NameAllowed(host)) return (url, null);
+        const string NotListed = "is not in Webhooks:AllowedHosts (an admin lists the destinations webhooks may reach)";
+        if (_networks.Count == 0) return (null, $"'{host}' {NotListed}");
+        IPAddress[] addresses;
+        try
         {
-            if (!CheckAddress(host, ip, out problem)) return false;
+            addresses = await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
         }
-        // A name not listed may still be allowed by the address it resolves to; that is decided at connect time.
-        else if (!NameAllowed(host) && _networks.Count == 0)
+        catch (SocketException e)
         {
-            problem = $"'{host}' is not in Webhooks:AllowedHosts (an admin lists the destinations webhooks may reach)";
-            return false;
+            return (null, $"'{host}' {NotListed}, and it does not resolve to an address in Webhooks:AllowedNetworks ({e.Message})");
         }
-        url = parsed;
-        problem = null;
-        return true;
+        return addresses.Length > 0 && addresses.All(a => CheckAddress(host, a, out _))
+            ? (url, null)
+            : (null, $"'{host}' {NotListed}, and not all its addresses are in Webhooks:AllowedNetworks");
     }
 
     /// <summary>May a connection for <paramref name="host"/> go to <paramref name="address"/>?</summary>

@@ -22,7 +22,7 @@ public sealed class WebhookService(
     {
         var ns = Pattern(pattern);
         await RequireManageAsync(caller, ns, ct).ConfigureAwait(false);
-        var destination = Url(url);
+        var destination = await UrlAsync(url, ct).ConfigureAwait(false);
         if ((await store.ListAsync(ct).ConfigureAwait(false)).Count >= options.MaxWebhooks)
             throw new ManagementException(ManagementError.Conflict, $"there are already {options.MaxWebhooks} webhooks (Webhooks:MaxWebhooks)");
         string secret = Secrets.New(WebhookSignature.SecretPrefix);
@@ -64,7 +64,7 @@ public sealed class WebhookService(
             changed = changed with { Pattern = Pattern(pattern) };
             await RequireManageAsync(caller, changed.Pattern, ct).ConfigureAwait(false);
         }
-        if (url is not null) changed = changed with { Url = Url(url) };
+        if (url is not null) changed = changed with { Url = await UrlAsync(url, ct).ConfigureAwait(false) };
         if (Kinds(eventNames) is { } kinds) changed = changed with { Events = kinds };
         if (Format(format) is { } f) changed = changed with { Format = f };
         if (Description(description) is { } d) changed = changed with { Description = d };
@@ -179,8 +179,11 @@ public sealed class WebhookService(
     private static NamespacePattern Pattern(string? value) =>
         NamespacePattern.TryParse(value, out var p, out var problem) ? p : throw new ManagementException(ManagementError.BadRequest, $"namespace: {problem}");
 
-    private Uri Url(string? value) =>
-        policy.CheckUrl(value, out var url, out var problem) ? url : throw new ManagementException(ManagementError.BadRequest, $"url: {problem}");
+    private async Task<Uri> UrlAsync(string? value, CancellationToken ct)
+    {
+        var (url, problem) = await policy.CheckUrlAsync(value, ct).ConfigureAwait(false);
+        return url ?? throw new ManagementException(ManagementError.BadRequest, $"url: {problem}");
+    }
 
     private static IReadOnlyList<RegistryEventKind>? Kinds(IReadOnlyList<string>? names)
     {
