@@ -18,6 +18,7 @@
 #   manifest (d) manifest GET by tag, BENCH_LOAD_CONNECTIONS connections for BENCH_LOAD_SECONDS s (needs skopeo)
 #   quiet  (d') manifest GET with request logging off in both servers (needs skopeo)
 #   auth   (d'') manifest GET against Bollard with access control on, and (g) the token issue rate (needs skopeo)
+#   metrics (h) manifest GET against Bollard with metrics on vs off, logging off: the cost of counting requests (needs skopeo)
 #   limits machine limits measured in the same run: fsync'd disk writes, page-cache writes and reads, loopback
 #          TCP, SHA-256 (openssl, .NET, sha256sum)
 #   (f) peak RSS (VmHWM) of each server over the whole run is always recorded.
@@ -61,14 +62,15 @@ REPEAT=${BENCH_REPEAT:-$d_repeat}
 DD_MB=${BENCH_DD_MB:-$BLOB_MB}
 BUILD_KIND=${BENCH_BOLLARD_BUILD:-r2r}
 BOLLARD_ENV=${BENCH_BOLLARD_ENV:-}
-ONLY=" ${BENCH_ONLY:-start push chunked pull skopeo manifest quiet auth limits} "
+ONLY=" ${BENCH_ONLY:-start push chunked pull skopeo manifest quiet auth metrics limits} "
 # what a scenario needs: the pull reads the blob of (a); the manifest loads read the image of (e)
 [[ "$ONLY" == *" pull "* ]] && ONLY+="push "
-[[ "$ONLY" == *" manifest "* || "$ONLY" == *" quiet "* || "$ONLY" == *" auth "* ]] && ONLY+="skopeo "
+[[ "$ONLY" == *" manifest "* || "$ONLY" == *" quiet "* || "$ONLY" == *" auth "* || "$ONLY" == *" metrics "* ]] && ONLY+="skopeo "
 want() { [[ "$ONLY" == *" $1 "* ]]; }
 # BENCH_QUIET_LOAD=0 / BENCH_AUTH_LOAD=0 (older knobs) still turn (d') and (d'') off
 QUIET_LOAD=${BENCH_QUIET_LOAD:-1}; want quiet || QUIET_LOAD=0
 AUTH_LOAD=${BENCH_AUTH_LOAD:-1}; want auth || AUTH_LOAD=0
+METRICS_LOAD=1; want metrics || METRICS_LOAD=0
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -189,7 +191,7 @@ declare -A HOST=([bollard]="127.0.0.1:$BOLLARD_PORT" [registry]="127.0.0.1:$REGI
 ADMIN_PASSWORD="bench-$(date +%s)-$RANDOM$RANDOM"
 start_bollard() { # $1: log level of request lines (Information = default; Warning = off); $2: access control on (true/false)
   # shellcheck disable=SC2086 # BENCH_BOLLARD_ENV is a list of NAME=VALUE words
-  env $BOLLARD_ENV BOLLARD__Logging__LogLevel__Default=$1 BOLLARD__Auth__Enabled=${2:-false} BOLLARD_ADMIN_PASSWORD=$ADMIN_PASSWORD dotnet "$WORK/bollard-bin/bollard.dll" serve \
+  env $BOLLARD_ENV BOLLARD__Logging__LogLevel__Default=$1 BOLLARD__Auth__Enabled=${2:-false} BOLLARD__Metrics__Enabled=${BOLLARD_METRICS:-true} BOLLARD_ADMIN_PASSWORD=$ADMIN_PASSWORD dotnet "$WORK/bollard-bin/bollard.dll" serve \
     --listen "127.0.0.1:$BOLLARD_PORT" --data "$WORK/bollard-data" >>"$WORK/bollard.log" 2>&1 &
   BOLLARD_PID=$!; PIDOF[bollard]=$BOLLARD_PID
   bench wait-http "${URL[bollard]}/v2/" 60 || { tail -20 "$WORK/bollard.log" >&2; die "Bollard did not start"; }
@@ -462,6 +464,26 @@ if [ "$AUTH_LOAD" = 1 ]; then
     record "(g) token issue, GET /auth/token, ${LOAD_CONNECTIONS} connections" tokens/s req/s higher bollard "$i" "$(kv rps "$r")"
     record "(g) token issue, GET /auth/token, ${LOAD_CONNECTIONS} connections" "p99 latency" ms lower bollard "$i" "$(kv p99ms "$r")"
     record "(g) token issue, GET /auth/token, ${LOAD_CONNECTIONS} connections" "server CPU per request" us lower bollard "$i" "$(kv cpu_us "$r")"
+  done
+fi
+if [ "$METRICS_LOAD" = 1 ]; then
+  log "(h) metrics overhead: manifest GET against Bollard with Metrics:Enabled true vs false, request logging off (a restart per run)"
+  declare -A RPS
+  for ((i = 1; i <= REPEAT; i++)); do
+    if ((i % 2)); then modes=(true false); else modes=(false true); fi
+    for m in "${modes[@]}"; do
+      stop_servers
+      BOLLARD_METRICS=$m start_bollard Warning
+      wrk -t"$LOAD_THREADS" -c"$LOAD_CONNECTIONS" -d3s -s "$WORK/accept.lua" "${URL[bollard]}/v2/bench/img-1/manifests/v1" >/dev/null
+      r=$(manifest_load bollard "$i" bench/img-1 "metrics=$m")
+      RPS[$m]=$(kv rps "$r")
+      record "(h) manifest GET, logging off, Metrics:Enabled=$m" requests/s req/s higher bollard "$i" "${RPS[$m]}"
+      record "(h) manifest GET, logging off, Metrics:Enabled=$m" "p99 latency" ms lower bollard "$i" "$(kv p99ms "$r")"
+      record "(h) manifest GET, logging off, Metrics:Enabled=$m" "server CPU per request" us lower bollard "$i" "$(kv cpu_us "$r")"
+    done
+    ratio=$(awk -v a="${RPS[true]}" -v b="${RPS[false]}" 'BEGIN { printf "%.3f", a / b }')
+    log "  (h) round $i: req/s with metrics / without = $ratio"
+    record "(h) metrics overhead: req/s with metrics / req/s without (1.00 = no cost)" ratio x higher bollard "$i" "$ratio"
   done
 fi
 stop_servers

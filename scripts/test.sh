@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs every Bollard test. Installs what the tests need (skopeo, umoci, Debian's docker-registry) when missing.
+# Runs every Bollard test. Installs what the tests need (skopeo, umoci, prometheus with promtool) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for tool in skopeo umoci; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+for tool in skopeo umoci prometheus; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
 if ((${#need[@]})); then
   echo "installing test tools: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -66,6 +66,9 @@ public sealed class AuditRecorder(IAuditLog log, TimeProvider time, AuthOptions 
     /// <summary>Told after a batch was stored, with how many events were dropped at <see cref="MaxQueued"/> before it (usually 0).</summary>
     public Action<long>? Written { get; set; }
 
+    /// <summary>Events waiting to be stored (the audit queue depth).</summary>
+    public int Queued => Volatile.Read(ref _queued);
+
     /// <summary>Events refused since the last stored batch because <see cref="MaxQueued"/> were waiting.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 

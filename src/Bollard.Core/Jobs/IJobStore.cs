@@ -79,4 +79,7 @@ public interface IJobStore
 
     /// <summary>The newest <paramref name="limit"/> jobs of <paramref name="kind"/>, newest first.</summary>
     ValueTask<IReadOnlyList<JobRecord>> ListAsync(string kind, int limit, CancellationToken ct);
+
+    /// <summary>How many jobs there are of each kind in each state (for metrics; one grouped read).</summary>
+    ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken ct);
 }

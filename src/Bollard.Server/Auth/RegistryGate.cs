@@ -10,7 +10,7 @@ namespace Bollard.Server.Auth;
 /// 401 with <c>WWW-Authenticate: Bearer realm=...,service=...,scope=...</c> when a (better) token would help,
 /// 403 <c>DENIED</c> when the caller is known and simply lacks the right.
 /// </summary>
-public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authenticator authenticator, AccessEvaluator evaluator, AuditRecorder audit)
+public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authenticator authenticator, AccessEvaluator evaluator, AuditRecorder audit, Metrics.BollardMetrics metrics)
     : IRegistryGate
 {
     private static readonly object CallerKey = new();
@@ -32,6 +32,7 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
             if (validated is null)
             {
                 audit.Record("", client, "token.reject", "failure", detail: problem);
+                metrics.AuthFailed("invalid_token");
                 throw new RegistryAuthException(401, "UNAUTHORIZED", $"invalid bearer token: {problem}", null, "invalid_token");
             }
             var principal = await authenticator.ResolveSubjectAsync(validated.Subject, context.RequestAborted).ConfigureAwait(false);
@@ -41,6 +42,7 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
             if (principal is null)
             {
                 audit.Record(validated.Subject, client, "token.reject", "failure", detail: "subject no longer exists or expired");
+                metrics.AuthFailed("invalid_token");
                 throw new RegistryAuthException(401, "UNAUTHORIZED", "the token's subject no longer exists or has expired", null, "invalid_token");
             }
             caller = new RegistryCaller(principal, validated.Access, client);
@@ -71,10 +73,10 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
     }
 
     public Task<Principal> AuthenticateAsync(string user, string password, string client, HttpContext context) =>
-        AuthenticateAsync(authenticator, user, password, client, context.RequestAborted);
+        AuthenticateAsync(authenticator, metrics, user, password, client, context.RequestAborted);
 
     /// <summary>Authenticates Basic credentials, mapping failures to 401/429.</summary>
-    internal static async Task<Principal> AuthenticateAsync(Authenticator authenticator, string user, string password, string client, CancellationToken ct)
+    internal static async Task<Principal> AuthenticateAsync(Authenticator authenticator, Metrics.BollardMetrics metrics, string user, string password, string client, CancellationToken ct)
     {
         try
         {
@@ -82,10 +84,12 @@ public sealed class RegistryGate(AuthOptions options, TokenService tokens, Authe
         }
         catch (AuthException e) when (e.Failure == AuthFailure.Throttled)
         {
+            metrics.AuthFailed("throttled");
             throw new RegistryAuthException(429, "TOO_MANY_REQUESTS", e.Message, null, retryAfter: e.RetryAfter);
         }
         catch (AuthException e)
         {
+            metrics.AuthFailed("invalid_credentials");
             throw new RegistryAuthException(401, "UNAUTHORIZED", e.Message, null);
         }
     }

@@ -12,7 +12,7 @@ namespace Bollard.Server.Auth;
 /// </summary>
 public sealed class TokenEndpoint(
     AuthOptions options, TokenService tokens, AccessEvaluator evaluator,
-    RefreshTokenService refreshTokens, IRegistryGate gate, AuditRecorder audit)
+    RefreshTokenService refreshTokens, IRegistryGate gate, AuditRecorder audit, Metrics.BollardMetrics metrics)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -72,6 +72,7 @@ public sealed class TokenEndpoint(
                     }
                     catch (AuthException e)
                     {
+                        metrics.AuthFailed("invalid_refresh_token");
                         throw new RegistryAuthException(401, "", e.Message, null);
                     }
                     offline = false; // the answer carries the used token's replacement (when rotation is on), not another one

@@ -7,6 +7,7 @@ using Bollard.Core.Registry.Hooks;
 using Bollard.Server.Auth;
 using Bollard.Server.Management;
 using Bollard.Server.Distribution;
+using Bollard.Server.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -34,6 +35,7 @@ public static class ServerServiceCollectionExtensions
         services.AddBollardAccessControl(configuration);
         services.AddBollardManagementApi(configuration);
         services.AddBollardJobs(configuration);
+        services.AddBollardMetrics(configuration);
         return services;
     }
 
@@ -138,6 +140,7 @@ public static class ServerServiceCollectionExtensions
 
     public static WebApplication MapBollardRegistry(this WebApplication app)
     {
+        app.UseBollardMetrics();
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.MapBollardDistribution();
         app.MapBollardTokenEndpoint();

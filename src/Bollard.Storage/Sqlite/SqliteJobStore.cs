@@ -137,6 +137,12 @@ public sealed class SqliteJobStore(SqliteDatabase db, TimeProvider time) : IJobS
         return new JobEnqueueResult(existing, false);
     }
 
+    public async ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken ct)
+    {
+        var rows = await db.ReadAsync(c => c.QueryAsync<(string Kind, string State, long Count)>("SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")).ConfigureAwait(false);
+        return [.. rows.Select(r => new JobCount(r.Kind, Enum.Parse<JobState>(r.State), r.Count))];
+    }
+
     private async ValueTask<bool> WriteAsync(string sql, object args, CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(sql, args, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 

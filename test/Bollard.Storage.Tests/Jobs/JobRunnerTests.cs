@@ -438,5 +438,11 @@ public sealed class JobRunnerTests : IDisposable
             Check();
             return inner.ListAsync(kind, limit, ct);
         }
+
+        public ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken ct)
+        {
+            Check();
+            return inner.CountAsync(ct);
+        }
     }
 }

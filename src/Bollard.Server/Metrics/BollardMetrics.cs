@@ -1,0 +1,109 @@
+using System.Globalization;
+using Bollard.Server.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+
+namespace Bollard.Server.Metrics;
+
+/// <summary>
+/// The host's metrics: one private prometheus-net registry per host (so two servers in one process never mix
+/// their numbers), the instruments that are counted as requests happen, and the <see cref="IMetricsSource"/>s read
+/// at scrape time. Names follow the Prometheus conventions: <c>bollard_</c> prefix, base units (seconds, bytes) in
+/// the name, <c>_total</c> on counters, bounded label values (route templates, not repository names).
+/// </summary>
+public sealed partial class BollardMetrics : IDisposable
+{
+    private static readonly string[] StatusCodes = [.. Enumerable.Range(0, 600).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+
+    // Registry operations range from sub-millisecond manifest GETs to multi-minute layer uploads.
+    private static readonly double[] DurationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+    private readonly Counter _requests;
+    private readonly Histogram _duration;
+    private readonly Counter _bytesIn;
+    private readonly Counter _bytesOut;
+    private readonly Gauge _inFlight;
+    private readonly Counter _authFailures;
+    private readonly Counter _refreshFailures;
+    private readonly IReadOnlyList<IMetricsSource> _sources;
+    private readonly MetricsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BollardMetrics> _logger;
+    private readonly SemaphoreSlim _refreshLock = new(1, 1);
+    private DateTimeOffset _refreshedAt = DateTimeOffset.MinValue;
+
+    public BollardMetrics(IEnumerable<IMetricsSource> sources, MetricsOptions options, TimeProvider time, ILogger<BollardMetrics> logger)
+    {
+        _sources = [.. sources];
+        _options = options;
+        _time = time;
+        _logger = logger;
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        _requests = factory.CreateCounter("bollard_http_requests_total", "HTTP requests answered, by route template, method and status code.", ["route", "method", "code"]);
+        _duration = factory.CreateHistogram("bollard_http_request_duration_seconds", "Time from the request's arrival to the end of its response, by route template and method.",
+            ["route", "method"], new HistogramConfiguration { Buckets = DurationBuckets });
+        _bytesIn = factory.CreateCounter("bollard_http_request_body_bytes_total", "Request body bytes received, by route template.", ["route"]);
+        _bytesOut = factory.CreateCounter("bollard_http_response_body_bytes_total", "Response body bytes sent, by route template.", ["route"]);
+        _inFlight = factory.CreateGauge("bollard_http_requests_in_flight", "Requests being handled now.");
+        _authFailures = factory.CreateCounter("bollard_auth_failures_total", "Refused credentials, by reason (invalid_credentials, throttled, invalid_token, invalid_refresh_token).", ["reason"]);
+        _refreshFailures = factory.CreateCounter("bollard_metrics_refresh_failures_total", "Scrape-time reads of state (jobs, storage, GC) that failed; the last values were served.");
+        factory.CreateGauge("bollard_build_info", "Always 1; the label is the running version.", ["version"])
+            .WithLabels(typeof(BollardMetrics).Assembly.GetName().Version?.ToString() ?? "unknown").Set(1);
+        DotNetStats.Register(Registry); // process_* and dotnet_* (CPU, memory, GC, threads)
+        foreach (var source in _sources) source.Register(factory);
+        Registry.AddBeforeCollectCallback(RefreshAsync);
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public void Dispose() => _refreshLock.Dispose();
+
+    public void RequestStarted() => _inFlight.Inc();
+
+    public void RequestEnded(string route, string method, int status, double seconds, long bytesIn, long bytesOut)
+    {
+        _inFlight.Dec();
+        string code = (uint)status < StatusCodes.Length ? StatusCodes[status] : "other";
+        _requests.WithLabels(route, method, code).Inc();
+        _duration.WithLabels(route, method).Observe(seconds);
+        if (bytesIn > 0) _bytesIn.WithLabels(route).Inc(bytesIn);
+        if (bytesOut > 0) _bytesOut.WithLabels(route).Inc(bytesOut);
+    }
+
+    public void AuthFailed(string reason) => _authFailures.WithLabels(reason).Inc();
+
+    /// <summary>Brings the scrape-time values up to date, at most once per <see cref="MetricsOptions.StoreReadInterval"/>.</summary>
+    private async Task RefreshAsync(CancellationToken ct)
+    {
+        if (_time.GetUtcNow() - _refreshedAt < _options.StoreReadInterval) return;
+        await _refreshLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_time.GetUtcNow() - _refreshedAt < _options.StoreReadInterval) return; // another scrape just did it
+            foreach (var source in _sources)
+            {
+                try
+                {
+                    await source.RefreshAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _refreshFailures.Inc();
+                    Log.RefreshFailed(_logger, source.GetType().Name, e);
+                }
+            }
+            _refreshedAt = _time.GetUtcNow();
+        }
+        finally
+        {
+            _refreshLock.Release();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "metrics: reading {Source} failed; the last values are served")]
+        public static partial void RefreshFailed(ILogger logger, string source, Exception error);
+    }
+}
