@@ -35,6 +35,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
         services.AddSingleton<Bollard.Core.Immutability.IImmutabilityStore, SqliteImmutabilityStore>();
         services.AddSingleton<Bollard.Core.Webhooks.IWebhookStore, SqliteWebhookStore>();
+        services.AddSingleton<Bollard.Core.Retention.IRetentionStore, SqliteRetentionStore>();
+        services.AddSingleton<Bollard.Core.Retention.IPullTimeStore, SqlitePullTimeStore>();
         return services;
     }
 }

@@ -1,12 +1,13 @@
 using Bollard.Core.Oci;
 using Bollard.Core.Registry;
+using Bollard.Core.Retention;
 using Bollard.Server.Auth;
 using Microsoft.AspNetCore.Http;
 
 namespace Bollard.Server.Distribution;
 
 /// <summary><c>/v2/&lt;name&gt;/manifests/&lt;reference&gt;</c>: GET and HEAD (with content negotiation), PUT, DELETE.</summary>
-public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions options, IRegistryGate gate)
+public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions options, IRegistryGate gate, PullTimeRecorder pulls)
 {
     public async Task GetAsync(HttpContext context, DistributionRoute route)
     {
@@ -25,6 +26,9 @@ public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions 
         response.ContentLength = manifest.Content.Length;
         response.Headers[DistributionHeaders.ContentDigest] = manifest.Digest.ToString();
         response.Headers.ETag = "\"" + manifest.Digest + "\"";
+        // Last-pull times (retention): in memory, flushed in batches. HEAD counts: docker and containerd resolve a
+        // tag with HEAD and then fetch by digest.
+        pulls.Record(route.Name, reference.Tag, manifest.Digest);
         if (!HttpMethods.IsHead(context.Request.Method))
         {
             await response.Body.WriteAsync(manifest.Content, context.RequestAborted).ConfigureAwait(false);

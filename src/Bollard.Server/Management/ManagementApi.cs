@@ -34,6 +34,7 @@ public static class ManagementApi
         RepositoryEndpoints.Map(api);
         ImmutabilityEndpoints.Map(api);
         WebhookEndpoints.Map(api);
+        RetentionEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>

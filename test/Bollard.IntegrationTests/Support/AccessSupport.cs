@@ -41,7 +41,10 @@ public sealed class AccessServer : IAsyncDisposable
     /// <summary>Management API client with the admin's Basic credentials.</summary>
     public HttpClient AdminApi { get; }
 
-    public static async Task<AccessServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <summary>The settings the server was started with (auth on plus the test's), for a restart.</summary>
+    public IDictionary<string, string?> Settings { get; private init; } = new Dictionary<string, string?>();
+
+    public static async Task<AccessServer> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -50,7 +53,7 @@ public sealed class AccessServer : IAsyncDisposable
             ["Auth:PasswordIterations"] = "1000",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
-        return new AccessServer(await BollardServer.StartAsync(all));
+        return new AccessServer(await BollardServer.StartAsync(all, time: time)) { Settings = all };
     }
 
     public static string Unique(string prefix) => $"{prefix}{Guid.NewGuid().ToString("N")[..10]}";
