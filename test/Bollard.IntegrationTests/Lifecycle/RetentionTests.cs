@@ -118,6 +118,34 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task ScheduledRetentionJob_RemovesWhatThePolicySays_AsTheRetentionActor()
+    {
+        var clock = new ManualClock(Start);
+        await using var access = await AccessServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Retention:Interval"] = "00:00:01", ["Jobs:PollInterval"] = "00:00:00.100",
+        }, clock);
+        var registry = access.Registry(access.Admin);
+        foreach (string tag in new[] { "old", "new" })
+        {
+            await AccessServer.PushImageAsync(registry, "sched/app", tag);
+            clock.Advance(TimeSpan.FromMinutes(1));
+        }
+        await AddPolicyAsync(access.AdminApi, new { @namespace = "sched/**", keepLast = 1 });
+        // The schedule is on the server's clock: move it past each interval until the scheduler has enqueued a run
+        // and the runner has done it.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await TagsAsync(registry, "sched/app")).Count > 1 && DateTime.UtcNow < deadline)
+        {
+            clock.Advance(TimeSpan.FromSeconds(2));
+            await Task.Delay(100);
+        }
+        var events = await access.AssertAuditedAsync("retention", "retention.delete", "success", "sched/app");
+        Assert.Equal("old", Assert.Single(events).Reference);
+        Assert.Equal(["new"], await TagsAsync(registry, "sched/app"));
+    }
+
+    [Fact]
     public async Task PullTimes_AreFlushedOnGracefulShutdown()
     {
         var clock = new ManualClock(Start);
