@@ -129,7 +129,14 @@ public sealed class ManifestService(
     /// <summary>By tag: removes only the tag. By digest: removes the manifest and every tag on it.</summary>
     /// <exception cref="OciException"><c>MANIFEST_UNKNOWN</c>, <c>NAME_UNKNOWN</c>; <c>DENIED</c> when an index of the
     /// repository still references the manifest (B13), or a push check refused.</exception>
-    public async Task DeleteAsync(RepositoryName repository, Reference reference, RegistryActor actor, CancellationToken ct)
+    public Task DeleteAsync(RepositoryName repository, Reference reference, RegistryActor actor, CancellationToken ct) =>
+        DeleteAsync(repository, reference, null, actor, ct);
+
+    /// <summary>As <see cref="DeleteAsync(RepositoryName, Reference, RegistryActor, CancellationToken)"/>; by tag with
+    /// <paramref name="expectedTagTarget"/>, only while the tag still points there (retention planned the removal of the
+    /// tag at that manifest: a push that moved it since must not be undone).</summary>
+    /// <exception cref="OciException">Also <c>MANIFEST_UNKNOWN</c> when the tag points elsewhere now; nothing changes then.</exception>
+    public async Task DeleteAsync(RepositoryName repository, Reference reference, Digest? expectedTagTarget, RegistryActor actor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var tx = await metadata.BeginWriteAsync(ct).ConfigureAwait(false);
@@ -157,6 +164,8 @@ public sealed class ManifestService(
                 string tag = reference.Tag!;
                 var target = await tx.GetTagAsync(repository, tag, ct).ConfigureAwait(false);
                 if (target is null) throw await UnknownAsync(tx, repository, reference, ct).ConfigureAwait(false);
+                if (expectedTagTarget is { } expected && target != expected)
+                    throw new OciException(OciErrors.ManifestUnknown, $"{repository}:{tag} points at {target} now, not {expected}");
                 await RunPushChecksAsync(new PushCheckContext
                 {
                     Change = RegistryChange.DeleteTag, Repository = repository, Digest = target.Value, Tag = tag, PreviousTagTarget = target, Actor = actor, Reads = tx,

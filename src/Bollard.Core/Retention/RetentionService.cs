@@ -126,7 +126,7 @@ public sealed class RetentionService(
         }
         try
         {
-            await manifests.DeleteAsync(repository, new Reference(tag.Tag, null), actor, ct).ConfigureAwait(false);
+            await manifests.DeleteAsync(repository, new Reference(tag.Tag, null), tag.Digest, actor, ct).ConfigureAwait(false);
         }
         catch (OciException e) when (e.Error.Code == OciErrors.Denied.Code)
         {
@@ -137,7 +137,7 @@ public sealed class RetentionService(
         }
         catch (OciException e) when (e.Error == OciErrors.ManifestUnknown || e.Error == OciErrors.NameUnknown)
         {
-            return; // deleted meanwhile: nothing left to remove
+            return; // deleted, or moved to another manifest by a push, since the plan: not removed
         }
         removed.Add(new RetentionItem(repository.Value, tag.Tag, digest, reason));
         audit.Record(actor.Principal, actor.ClientAddress, "retention.delete", "success", repository.Value, tag.Tag, detail: $"{digest}; {reason}");
