@@ -37,6 +37,10 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Bollard.Core.Webhooks.IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<Bollard.Core.Retention.IRetentionStore, SqliteRetentionStore>();
         services.AddSingleton<Bollard.Core.Retention.IPullTimeStore, SqlitePullTimeStore>();
+        services.AddSingleton<SqliteGcStore>();
+        services.AddSingleton<Bollard.Core.Gc.IGcStore>(sp => sp.GetRequiredService<SqliteGcStore>());
+        services.AddSingleton<Bollard.Core.Gc.IGcRunStore>(sp => sp.GetRequiredService<SqliteGcStore>());
+        services.AddSingleton<Bollard.Core.Gc.IBlobPins>(sp => sp.GetRequiredService<SqliteGcStore>());
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Bollard.Core.Gc;
 using Bollard.Core.Oci;
 using Bollard.Core.Storage;
 
@@ -8,8 +9,15 @@ namespace Bollard.Core.Registry;
 /// <see cref="StoredBlobReader"/>, which serves a blob from a repository only when linked into it). An upload
 /// session is usable only through the repository that opened it, whatever the shared blob store holds. Upload bytes go through <see cref="BlobUploader"/>.
 /// </summary>
-public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories, IUploadStore uploads, IMetadataStore metadata, RegistryOptions options, TimeProvider time)
+public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories, IUploadStore uploads, IMetadataStore metadata, IBlobPins pins, RegistryOptions options, TimeProvider time)
 {
+    /// <summary>How long a pin protects a digest from GC if its linker dies before unpinning.</summary>
+    internal static readonly TimeSpan PinLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often, and how many times, a linker looks again while GC deletes the same digest (about 30 s).</summary>
+    private static readonly TimeSpan PinRetryDelay = TimeSpan.FromMilliseconds(25);
+    private const int PinAttempts = 1200;
+
     private readonly BlobUploader _uploader = new(blobs);
 
     /// <summary>Unlinks the blob from the repository; the bytes stay for other repositories until garbage collection.</summary>
@@ -46,6 +54,8 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
             foreach (var candidate in await repositories.ListLinkingAsync(digest, 100, ct).ConfigureAwait(false))
                 if (await canRead(candidate).ConfigureAwait(false)) { linked = true; break; }
         if (!linked) return null;
+        await using var pin = await PinAsync(digest, ct).ConfigureAwait(false);
+        // Stat after the pin: GC may have deleted the bytes just before it, never after.
         var info = await blobs.StatAsync(digest, ct).ConfigureAwait(false);
         if (info is null) return null;
         await RegistryWrites.LinkBlobAsync(metadata, repository, info, "mount", actor, time.GetUtcNow(), ct).ConfigureAwait(false);
@@ -85,6 +95,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         try
         {
             await _uploader.AppendAsync(id, body, null, contentLength, ct).ConfigureAwait(false);
+            await using var pin = await PinAsync(digest, ct).ConfigureAwait(false);
             var info = await _uploader.CommitAsync(id, digest, contentLength, ct).ConfigureAwait(false);
             await RegistryWrites.LinkBlobAsync(metadata, repository, info, "upload", actor, time.GetUtcNow(), ct).ConfigureAwait(false);
             return info;
@@ -118,6 +129,9 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);
         if (finalChunk is not null && (length is null or > 0))
             await _uploader.AppendAsync(uploadId, finalChunk, start, length, ct).ConfigureAwait(false);
+        // Pinned from before the bytes move into the store until they are linked: GC cannot delete them in between
+        // (a blob that exists already is not written again, so its bytes must not go under us).
+        await using var pin = await PinAsync(digest, ct).ConfigureAwait(false);
         BlobInfo info;
         try
         {
@@ -188,6 +202,34 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
             removed++;
         }
         return removed;
+    }
+
+    /// <summary>Pins <paramref name="digest"/> against GC (<see cref="IBlobPins"/>), waiting while GC deletes it.</summary>
+    /// <exception cref="OciException"><c>UNAVAILABLE</c> (503) when GC still deletes it after about 30 s.</exception>
+    private async Task<Pin> PinAsync(Digest digest, CancellationToken ct)
+    {
+        string token = BlobUploader.NewId();
+        for (int attempt = 0; attempt < PinAttempts; attempt++)
+        {
+            if (await pins.TryPinAsync(digest, token, PinLifetime, ct).ConfigureAwait(false)) return new Pin(pins, token);
+            await Task.Delay(PinRetryDelay, time, ct).ConfigureAwait(false);
+        }
+        throw new OciException(OciErrors.Unavailable, $"blob {digest} is being garbage-collected; retry");
+    }
+
+    private sealed class Pin(IBlobPins pins, string token) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await pins.UnpinAsync(token, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException)
+            {
+                // The pin expires (PinLifetime); until then GC only keeps the blob a little longer.
+            }
+        }
     }
 
     /// <returns>The stored length of the upload.</returns>

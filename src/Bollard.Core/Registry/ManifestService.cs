@@ -146,18 +146,7 @@ public sealed class ManifestService(
             {
                 if (!await tx.ManifestExistsAsync(repository, digest, ct).ConfigureAwait(false))
                     throw await UnknownAsync(tx, repository, reference, ct).ConfigureAwait(false);
-                // B13: deleting a child of an index breaks the index; the lifecycle GC removes what is really unreferenced.
-                if (await tx.FindReferencingManifestAsync(repository, digest, ReferenceKind.Manifest, ct).ConfigureAwait(false) is { } index)
-                    throw new OciException(OciErrors.Denied, $"manifest {digest} is referenced by index {index} in {repository}; delete the index first");
-                var tags = await tx.ListTagsOfAsync(repository, digest, ct).ConfigureAwait(false);
-                await RunPushChecksAsync(new PushCheckContext
-                {
-                    Change = RegistryChange.DeleteManifest, Repository = repository, Digest = digest, Actor = actor, Reads = tx,
-                }, ct).ConfigureAwait(false);
-                await tx.DeleteManifestAsync(repository, digest, ct).ConfigureAwait(false);
-                foreach (string tag in tags)
-                    await tx.AppendEventAsync(Event(RegistryEventKind.TagDeleted, repository, actor, now) with { Digest = digest, Tag = tag, Detail = RegistryEvent.CascadeDetail }, ct).ConfigureAwait(false);
-                await tx.AppendEventAsync(Event(RegistryEventKind.ManifestDeleted, repository, actor, now) with { Digest = digest }, ct).ConfigureAwait(false);
+                await DeleteManifestInAsync(tx, repository, digest, actor, now, ct).ConfigureAwait(false);
             }
             else
             {
@@ -175,6 +164,63 @@ public sealed class ManifestService(
             }
             await tx.CommitAsync(ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Deletes manifests by digest for garbage collection and retention, each through exactly the path of
+    /// <see cref="DeleteAsync"/> (B13 check, push checks with <see cref="RegistryChange.DeleteManifest"/>, the same
+    /// events), all in one transaction (keep the list short: a batch), in order, each only when its guard (run
+    /// first, inside the transaction, so it sees the deletes before it) has no objection: a guard re-checks what the
+    /// caller decided on (still untagged, subject still gone), since clients may have changed the repository since.
+    /// A refusal (B13, a push check) keeps that manifest and the others go on: every check runs before any write of
+    /// its manifest. With <paramref name="commit"/> false everything is rolled back: a dry run that still asks the
+    /// push checks and sees the cascade.
+    /// </summary>
+    /// <returns>Per manifest, in order: null when deleted (or, without commit, when it would be); else why it was kept
+    /// (the guard's reason, the refusal, or "gone" when it no longer exists).</returns>
+    public async Task<IReadOnlyList<string?>> DeleteManifestsIfAsync(
+        RepositoryName repository, IReadOnlyList<(Digest Digest, Func<IMetadataReads, CancellationToken, ValueTask<string?>>? Guard)> deletes,
+        bool commit, RegistryActor actor, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var results = new string?[deletes.Count];
+        var tx = await metadata.BeginWriteAsync(ct).ConfigureAwait(false);
+        await using (tx.ConfigureAwait(false))
+        {
+            for (int i = 0; i < deletes.Count; i++)
+            {
+                var (digest, guard) = deletes[i];
+                if (!await tx.ManifestExistsAsync(repository, digest, ct).ConfigureAwait(false)) { results[i] = "gone"; continue; }
+                if (guard is not null && await guard(tx, ct).ConfigureAwait(false) is { } objection) { results[i] = objection; continue; }
+                try
+                {
+                    await DeleteManifestInAsync(tx, repository, digest, actor, now, ct).ConfigureAwait(false);
+                }
+                catch (OciException e)
+                {
+                    results[i] = e.Detail ?? e.Message;
+                }
+            }
+            if (commit) await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        return results;
+    }
+
+    /// <summary>The delete of a manifest that exists, by digest, inside <paramref name="tx"/>: B13, push checks, rows, events.</summary>
+    private async Task DeleteManifestInAsync(IMetadataTransaction tx, RepositoryName repository, Digest digest, RegistryActor actor, DateTimeOffset now, CancellationToken ct)
+    {
+        // B13: deleting a child of an index breaks the index; the lifecycle GC removes what is really unreferenced.
+        if (await tx.FindReferencingManifestAsync(repository, digest, ReferenceKind.Manifest, ct).ConfigureAwait(false) is { } index)
+            throw new OciException(OciErrors.Denied, $"manifest {digest} is referenced by index {index} in {repository}; delete the index first");
+        var tags = await tx.ListTagsOfAsync(repository, digest, ct).ConfigureAwait(false);
+        await RunPushChecksAsync(new PushCheckContext
+        {
+            Change = RegistryChange.DeleteManifest, Repository = repository, Digest = digest, Actor = actor, Reads = tx,
+        }, ct).ConfigureAwait(false);
+        await tx.DeleteManifestAsync(repository, digest, ct).ConfigureAwait(false);
+        foreach (string tag in tags)
+            await tx.AppendEventAsync(Event(RegistryEventKind.TagDeleted, repository, actor, now) with { Digest = digest, Tag = tag, Detail = RegistryEvent.CascadeDetail }, ct).ConfigureAwait(false);
+        await tx.AppendEventAsync(Event(RegistryEventKind.ManifestDeleted, repository, actor, now) with { Digest = digest }, ct).ConfigureAwait(false);
     }
 
     public async Task<Page> ListTagsAsync(RepositoryName repository, int? n, string? last, CancellationToken ct)

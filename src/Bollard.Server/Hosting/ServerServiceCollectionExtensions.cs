@@ -36,6 +36,7 @@ public static class ServerServiceCollectionExtensions
         services.AddBollardManagementApi(configuration);
         services.AddBollardJobs(configuration);
         services.AddBollardMetrics(configuration);
+        services.AddBollardGc(configuration);
         return services;
     }
 

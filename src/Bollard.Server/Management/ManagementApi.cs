@@ -35,6 +35,7 @@ public static class ManagementApi
         ImmutabilityEndpoints.Map(api);
         WebhookEndpoints.Map(api);
         RetentionEndpoints.Map(api);
+        GcEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>

@@ -83,8 +83,8 @@ internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, Registry
         string digest = manifest.Digest.ToString();
         int inserted = await C.ExecuteAsync(
             """
-            INSERT OR IGNORE INTO manifests(repository_id, digest, media_type, artifact_type, subject, annotations, size, content, created_at)
-            VALUES (@id, @digest, @MediaType, @ArtifactType, @subject, @AnnotationsJson, @Size, @Content, @now)
+            INSERT OR IGNORE INTO manifests(repository_id, digest, media_type, artifact_type, subject, annotations, size, content, created_at, untagged_at)
+            VALUES (@id, @digest, @MediaType, @ArtifactType, @subject, @AnnotationsJson, @Size, @Content, @now, @now)
             """,
             new { id, digest, manifest.MediaType, manifest.ArtifactType, subject = manifest.Subject?.ToString(), manifest.AnnotationsJson, manifest.Size, manifest.Content, now = manifest.CreatedAt.ToUnixTimeMilliseconds() },
             Tx).ConfigureAwait(false);
@@ -95,18 +95,45 @@ internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, Registry
         return true;
     }
 
-    public async ValueTask SetTagAsync(RepositoryName repository, string tag, Digest manifest, CancellationToken ct) =>
+    public async ValueTask SetTagAsync(RepositoryName repository, string tag, Digest manifest, CancellationToken ct)
+    {
+        var previous = await GetTagAsync(repository, tag, ct).ConfigureAwait(false);
         await C.ExecuteAsync(
             $"""
             INSERT INTO tags(repository_id, name, manifest_digest, updated_at) VALUES ({RepoId}, @tag, @digest, @now)
-            ON CONFLICT(repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, updated_at = excluded.updated_at
+            ON CONFLICT(repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, updated_at = excluded.updated_at;
+            UPDATE manifests SET untagged_at = NULL WHERE repository_id = {RepoId} AND digest = @digest;
             """, new { name = repository.Value, tag, digest = manifest.ToString(), now = Now() }, Tx).ConfigureAwait(false);
+        if (previous is { } old && old != manifest) await MarkIfUntaggedAsync(repository, old).ConfigureAwait(false);
+    }
 
-    public async ValueTask<bool> DeleteTagAsync(RepositoryName repository, string tag, CancellationToken ct) =>
-        await C.ExecuteAsync($"DELETE FROM tags WHERE repository_id = {RepoId} AND name = @tag", new { name = repository.Value, tag }, Tx).ConfigureAwait(false) > 0;
+    public async ValueTask<bool> DeleteTagAsync(RepositoryName repository, string tag, CancellationToken ct)
+    {
+        var target = await GetTagAsync(repository, tag, ct).ConfigureAwait(false);
+        if (target is null) return false;
+        await C.ExecuteAsync($"DELETE FROM tags WHERE repository_id = {RepoId} AND name = @tag", new { name = repository.Value, tag }, Tx).ConfigureAwait(false);
+        await MarkIfUntaggedAsync(repository, target.Value).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>GC's clock for untagged manifests (<c>untagged_at</c>, migration 0041): set when the last tag goes.</summary>
+    private Task MarkIfUntaggedAsync(RepositoryName repository, Digest manifest) =>
+        C.ExecuteAsync(
+            $"""
+            UPDATE manifests SET untagged_at = @now
+            WHERE repository_id = {RepoId} AND digest = @digest
+              AND NOT EXISTS (SELECT 1 FROM tags WHERE repository_id = manifests.repository_id AND manifest_digest = manifests.digest)
+            """, new { name = repository.Value, digest = manifest.ToString(), now = Now() }, Tx);
 
     public async ValueTask<bool> DeleteManifestAsync(RepositoryName repository, Digest digest, CancellationToken ct)
     {
+        // GC's grace for the links it leaves unreferenced counts from now (released_at, migration 0041).
+        await C.ExecuteAsync(
+            $"""
+            UPDATE repository_blobs SET released_at = @now
+            WHERE repository_id = {RepoId} AND digest IN
+                (SELECT digest FROM manifest_references WHERE repository_id = {RepoId} AND manifest_digest = @digest AND kind = 'b')
+            """, new { name = repository.Value, digest = digest.ToString(), now = Now() }, Tx).ConfigureAwait(false);
         // Tags and references go with it (ON DELETE CASCADE).
         bool removed = await C.ExecuteAsync($"DELETE FROM manifests WHERE repository_id = {RepoId} AND digest = @digest",
             new { name = repository.Value, digest = digest.ToString() }, Tx).ConfigureAwait(false) > 0;

@@ -15,6 +15,11 @@ public static class ConfigDuration
         value = default;
         if (string.IsNullOrWhiteSpace(text)) return false;
         text = text.Trim();
+        if (text == "0")
+        {
+            value = TimeSpan.Zero; // "off" or "at once" where a setting allows zero (Gc:GracePeriod, Gc:Interval)
+            return true;
+        }
         int unitAt = text.Length;
         while (unitAt > 0 && char.IsAsciiLetter(text[unitAt - 1])) unitAt--;
         if (unitAt < text.Length && unitAt > 0)

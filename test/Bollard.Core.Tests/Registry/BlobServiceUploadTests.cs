@@ -17,7 +17,7 @@ public sealed class BlobServiceUploadTests
     public BlobServiceUploadTests() => _store = new InMemoryBlobStore(_time);
 
     private BlobService Service(int maxOpen = 100) =>
-        new(_store, _repositories, _uploads, _repositories, new RegistryOptions { MaxOpenUploadsPerPrincipal = maxOpen }, _time);
+        new(_store, _repositories, _uploads, _repositories, new Support.InMemoryBlobPins(), new RegistryOptions { MaxOpenUploadsPerPrincipal = maxOpen }, _time);
 
     [Fact]
     public async Task StartUpload_OverCap_TooManyRequests_AndNothingCreated()
