@@ -53,4 +53,4 @@ public sealed record GcRunList(GcRunView? Current, IReadOnlyList<GcRunView> Runs
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(GcRunView))]
 [JsonSerializable(typeof(GcRunList))]
-internal sealed partial class GcJson : JsonSerializerContext;
+public sealed partial class GcJson : JsonSerializerContext;
