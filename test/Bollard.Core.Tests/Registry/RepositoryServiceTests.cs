@@ -19,7 +19,7 @@ public sealed class RepositoryServiceTests
     private readonly List<IPushCheck> _checks = [];
 
     private RepositoryService Service() =>
-        new(_store, _checks, new BlobService(new InMemoryBlobStore(_time), _store, _uploads, _store, new RegistryOptions(), _time), _time);
+        new(_store, _checks, new BlobService(new InMemoryBlobStore(_time), _store, _uploads, _store, new Support.InMemoryBlobPins(), new RegistryOptions(), _time), _time);
 
     private static Digest D(string s) => Digest.Sha256Of(Encoding.UTF8.GetBytes(s));
 
