@@ -82,4 +82,11 @@ public interface IJobStore
 
     /// <summary>How many jobs there are of each kind in each state (for metrics; one grouped read).</summary>
     ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Deletes ended jobs (succeeded, failed, cancelled) last updated before <paramref name="endedBefore"/>, except the
+    /// newest <paramref name="keepPerKind"/> ended jobs of each kind. Queued and running jobs are never deleted.
+    /// </summary>
+    /// <returns>How many were deleted.</returns>
+    ValueTask<int> PruneEndedAsync(DateTimeOffset endedBefore, int keepPerKind, CancellationToken ct);
 }

@@ -29,4 +29,17 @@ public sealed record JobOptions
     /// <summary>Attempts of a job enqueued without its own limit.</summary>
     [Range(1, 1000)]
     public int DefaultMaxAttempts { get; init; } = 5;
+
+    /// <summary>Ended jobs (succeeded, failed, cancelled) older than this are deleted, except the newest
+    /// <see cref="KeepPerKind"/> of each kind, so the jobs table stays bounded while recurring jobs run for years.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Ended jobs of each kind kept whatever their age (the run history of GC, retention, ...).</summary>
+    [Range(0, 100000)]
+    public int KeepPerKind { get; init; } = 100;
+
+    /// <summary>How often ended jobs are pruned (the recurring job <c>jobs-prune</c>; 0 turns it off).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan PruneInterval { get; init; } = TimeSpan.FromHours(1);
 }

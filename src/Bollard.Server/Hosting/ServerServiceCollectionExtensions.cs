@@ -56,6 +56,8 @@ public static class ServerServiceCollectionExtensions
         // Recurring kinds: services.AddRecurringJob(kind, interval) (RecurringJobServiceCollectionExtensions).
         services.AddSingleton<RecurringJobScheduler>();
         services.AddHostedService<RecurringJobSchedulerService>();
+        services.AddSingleton<IJobHandler, JobPruneJob>();
+        services.AddRecurringJob(JobPruneJob.JobKind, sp => sp.GetRequiredService<JobOptions>().PruneInterval);
         return services;
     }
 
@@ -85,7 +87,8 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<RegistryEventDispatcher>();
         services.AddSingleton<IRegistryEventSubscriber, AuditEventSubscriber>();
         services.AddHostedService<RegistryEventDelivery>();
-        services.AddHostedService<UploadJanitor>();
+        services.AddSingleton<IJobHandler, UploadSweepJob>();
+        services.AddRecurringJob(UploadSweepJob.JobKind, sp => sp.GetRequiredService<RegistryOptions>().UploadSweepInterval);
         return services;
     }
 

@@ -143,6 +143,16 @@ public sealed class SqliteJobStore(SqliteDatabase db, TimeProvider time) : IJobS
         return [.. rows.Select(r => new JobCount(r.Kind, Enum.Parse<JobState>(r.State), r.Count))];
     }
 
+    public async ValueTask<int> PruneEndedAsync(DateTimeOffset endedBefore, int keepPerKind, CancellationToken ct) =>
+        await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(
+            """
+            DELETE FROM jobs
+            WHERE state IN ('Succeeded', 'Failed', 'Cancelled') AND updated_at < @before
+              AND id NOT IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY kind ORDER BY id DESC) AS n
+                                             FROM jobs WHERE state IN ('Succeeded', 'Failed', 'Cancelled'))
+                             WHERE n <= @keep)
+            """, new { before = endedBefore.ToUnixTimeMilliseconds(), keep = keepPerKind }, tx).ConfigureAwait(false), ct).ConfigureAwait(false);
+
     private async ValueTask<bool> WriteAsync(string sql, object args, CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(sql, args, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 

@@ -444,5 +444,11 @@ public sealed class JobRunnerTests : IDisposable
             Check();
             return inner.CountAsync(ct);
         }
+
+        public ValueTask<int> PruneEndedAsync(DateTimeOffset endedBefore, int keepPerKind, CancellationToken ct)
+        {
+            Check();
+            return inner.PruneEndedAsync(endedBefore, keepPerKind, ct);
+        }
     }
 }
