@@ -146,6 +146,35 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task UntaggedAfter_GcDeletesUntaggedManifestsOnlyOnceThatOld_AndOnlyWhereAPolicySaysSo()
+    {
+        var clock = new ManualClock(Start);
+        await using var access = await AccessServer.StartAsync(Gc.GcApi.Settings(), clock);
+        var registry = access.Registry(access.Admin);
+        var governed = await AccessServer.PushImageAsync(registry, "ret/app", "v1");
+        var ungoverned = await AccessServer.PushImageAsync(registry, "free/app", "v1");
+        await AddPolicyAsync(access.AdminApi, new { @namespace = "ret/**", untaggedAfter = "1d" });
+        foreach (string repo in new[] { "ret/app", "free/app" })
+        {
+            using var untag = await registry.DeleteAsync($"/v2/{repo}/manifests/v1");
+            Assert.Equal(HttpStatusCode.Accepted, untag.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromHours(1));
+        var early = Gc.GcApi.Removed(await Gc.GcApi.RunAsync(access.AdminApi));
+        Assert.DoesNotContain($"manifest ret/app {governed.Digest}", early);
+
+        clock.Advance(TimeSpan.FromDays(2));
+        var late = Gc.GcApi.Removed(await Gc.GcApi.RunAsync(access.AdminApi));
+        Assert.Contains($"manifest ret/app {governed.Digest}", late);
+        Assert.DoesNotContain($"manifest free/app {ungoverned.Digest}", late);
+        using (var gone = await registry.GetAsync($"/v2/ret/app/manifests/{governed.Digest}"))
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        using (var kept = await registry.GetAsync($"/v2/free/app/manifests/{ungoverned.Digest}"))
+            Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+    }
+
+    [Fact]
     public async Task PullTimes_AreFlushedOnGracefulShutdown()
     {
         var clock = new ManualClock(Start);
