@@ -19,7 +19,8 @@ internal static class BollardCli
         foreach (var command in LoginCommands.Create().Concat([
                      UserCommands.Create(), RobotCommands.Create(), TokenCommands.Create(), BindingCommands.Create(),
                      NamespaceCommands.Create(), AuditCommand.Create(),
-                     RepositoryCommands.Create(), ImmutabilityCommands.Create(), RetentionCommands.Create(), GcCommands.Create()]))
+                     RepositoryCommands.Create(), ImmutabilityCommands.Create(), RetentionCommands.Create(), GcCommands.Create(),
+                     WebhookCommands.Create()]))
         {
             root.Subcommands.Add(command);
             Register(command);
