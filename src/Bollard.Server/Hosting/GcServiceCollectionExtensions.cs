@@ -20,6 +20,7 @@ public static class GcServiceCollectionExtensions
         services.AddSingleton<GarbageCollector>();
         services.AddSingleton<GcService>();
         services.AddSingleton<IJobHandler, GcJobHandler>();
+        services.AddSingleton<Metrics.IMetricsSource, Metrics.GcMetrics>();
         services.AddRecurringJob(GcJobHandler.JobKind, sp => sp.GetRequiredService<GcOptions>().Interval, GcJobHandler.Payload(dryRun: false, "schedule"));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(GcJson.Default));
         return services;
