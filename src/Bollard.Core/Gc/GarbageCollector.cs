@@ -39,6 +39,34 @@ public sealed class GarbageCollector(
 
     private static readonly RegistryActor Actor = new(Principal, "");
 
+    /// <summary>Progress is stored at most this often (and at every phase change).</summary>
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// One run's pending items, written a batch at a time (each write is a transaction). Items of manifests and links
+    /// a crash cuts off before they are written are missing from the run's list (the removals themselves stand);
+    /// blob items are written before the blob rows go, so bytes freed are never lost.
+    /// </summary>
+    private sealed class RunState(IGcRunStore runs, long jobId, int batch)
+    {
+        private readonly List<GcItem> _pending = [];
+
+        public DateTimeOffset LastReport { get; set; } = DateTimeOffset.MinValue;
+
+        public async Task AddAsync(IEnumerable<GcItem> items, CancellationToken ct)
+        {
+            _pending.AddRange(items);
+            if (_pending.Count >= batch) await FlushAsync(ct).ConfigureAwait(false);
+        }
+
+        public async Task FlushAsync(CancellationToken ct)
+        {
+            if (_pending.Count == 0) return;
+            await runs.AddItemsAsync(jobId, _pending.ToList(), ct).ConfigureAwait(false);
+            _pending.Clear();
+        }
+    }
+
     /// <summary>Runs (or resumes) the GC run of job <paramref name="jobId"/>.</summary>
     /// <param name="progress">Told the run's progress (0 to 1) and a one-line summary after each batch.</param>
     public async Task<GcTotals> RunAsync(long jobId, bool dryRun, string requestedBy, Func<double, string, CancellationToken, ValueTask> progress, CancellationToken ct)
@@ -85,6 +113,7 @@ public sealed class GarbageCollector(
         var grace = options.GracePeriod;
         var cutoff = now - grace;
         var run = start with { Phase = "resuming" };
+        var state = new RunState(runs, jobId, options.BatchSize);
         if (dryRun) await runs.ClearItemsAsync(jobId, ct).ConfigureAwait(false);
         else
         {
@@ -94,7 +123,7 @@ public sealed class GarbageCollector(
 
         var (manifestCount, blobCount) = await store.CountAsync(ct).ConfigureAwait(false);
         run = run with { Phase = "manifests", ManifestsTotal = manifestCount, BlobsTotal = blobCount, ManifestsExamined = 0, BlobsExamined = 0, Planned = 0, Done = 0 };
-        await ReportAsync(run, progress, ct).ConfigureAwait(false);
+        await ReportAsync(run, state, progress, force: true, ct).ConfigureAwait(false);
 
         // Per digest, the links this run removed (dry run: would remove), for the blob phase of a dry run.
         var unlinked = new Dictionary<Digest, int>();
@@ -104,15 +133,15 @@ public sealed class GarbageCollector(
             var names = await repositories.ListAsync(after, 100, ct).ConfigureAwait(false);
             foreach (string name in names)
             {
-                run = await CollectRepositoryAsync(run, RepositoryName.Parse(name), dryRun, now, grace, unlinked, ct).ConfigureAwait(false);
-                await ReportAsync(run, progress, ct).ConfigureAwait(false);
+                run = await CollectRepositoryAsync(run, state, RepositoryName.Parse(name), dryRun, now, grace, unlinked, ct).ConfigureAwait(false);
+                await ReportAsync(run, state, progress, force: false, ct).ConfigureAwait(false);
             }
             if (names.Count < 100) break;
             after = names[^1];
         }
 
         run = run with { Phase = "blobs", ManifestsExamined = Math.Max(run.ManifestsExamined, run.ManifestsTotal) };
-        await ReportAsync(run, progress, ct).ConfigureAwait(false);
+        await ReportAsync(run, state, progress, force: true, ct).ConfigureAwait(false);
         var candidates = new List<GcBlob>();
         Digest? cursor = null;
         while (true)
@@ -124,7 +153,7 @@ public sealed class GarbageCollector(
             var garbage = page.Where(b => !b.Pinned && b.CreatedAt <= cutoff).ToList();
             if (dryRun) candidates.AddRange(garbage);
             else run = await DeleteBlobsAsync(run, garbage, ct).ConfigureAwait(false);
-            await ReportAsync(run, progress, ct).ConfigureAwait(false);
+            await ReportAsync(run, state, progress, force: false, ct).ConfigureAwait(false);
             if (page.Count < options.BatchSize) break;
         }
         if (dryRun)
@@ -136,17 +165,18 @@ public sealed class GarbageCollector(
                         candidates.Add(b);
             foreach (var chunk in candidates.Chunk(options.BatchSize))
             {
-                await runs.AddItemsAsync(jobId, chunk.Select(b => new GcItem(GcItemKind.Blob, "", b.Digest, b.Size)).ToList(), ct).ConfigureAwait(false);
+                await state.AddAsync(chunk.Select(b => new GcItem(GcItemKind.Blob, "", b.Digest, b.Size)), ct).ConfigureAwait(false);
                 run = run with { Planned = run.Planned + chunk.Length, Done = run.Done + chunk.Length };
             }
         }
+        await state.FlushAsync(ct).ConfigureAwait(false);
         run = run with { Phase = "finished", BlobsExamined = Math.Max(run.BlobsExamined, run.BlobsTotal) };
-        await ReportAsync(run, progress, ct).ConfigureAwait(false);
+        await ReportAsync(run, state, progress, force: true, ct).ConfigureAwait(false);
         return await runs.TotalsAsync(jobId, ct).ConfigureAwait(false);
     }
 
     private async Task<GcRun> CollectRepositoryAsync(
-        GcRun run, RepositoryName repository, bool dryRun, DateTimeOffset now, TimeSpan grace, Dictionary<Digest, int> unlinked, CancellationToken ct)
+        GcRun run, RunState state, RepositoryName repository, bool dryRun, DateTimeOffset now, TimeSpan grace, Dictionary<Digest, int> unlinked, CancellationToken ct)
     {
         var snapshot = await store.LoadRepositoryAsync(repository, ct).ConfigureAwait(false);
         var retention = await policy.UntaggedRetentionAsync(repository, ct).ConfigureAwait(false);
@@ -197,7 +227,7 @@ public sealed class GarbageCollector(
             }
             run = run with { Done = run.Done + chunk.Length };
         }
-        if (items.Count > 0) await runs.AddItemsAsync(run.JobId, items, ct).ConfigureAwait(false);
+        await state.AddAsync(items, ct).ConfigureAwait(false);
 
         var links = kept.Count == 0 ? plan.Links : GcPlanner.PlanLinks(snapshot, deleted, now, grace);
         run = run with { Planned = run.Planned + links.Count };
@@ -205,8 +235,7 @@ public sealed class GarbageCollector(
         {
             var removed = dryRun ? chunk.ToList() : await UnlinkAsync(repository, chunk, ct).ConfigureAwait(false);
             foreach (var l in removed) unlinked[l.Digest] = unlinked.GetValueOrDefault(l.Digest) + 1;
-            if (removed.Count > 0)
-                await runs.AddItemsAsync(run.JobId, removed.Select(l => new GcItem(GcItemKind.Link, repository.Value, l.Digest, l.Size)).ToList(), ct).ConfigureAwait(false);
+            await state.AddAsync(removed.Select(l => new GcItem(GcItemKind.Link, repository.Value, l.Digest, l.Size)), ct).ConfigureAwait(false);
             run = run with { Done = run.Done + chunk.Length };
         }
         return run;
@@ -287,8 +316,12 @@ public sealed class GarbageCollector(
         await store.ForgetAsync(marked.Select(b => b.Digest).ToList(), ct).ConfigureAwait(false);
     }
 
-    private async Task ReportAsync(GcRun run, Func<double, string, CancellationToken, ValueTask> progress, CancellationToken ct)
+    /// <summary>Stores the counters and tells the job: at phase changes, else at most every <see cref="ReportEvery"/> (each is a write).</summary>
+    private async Task ReportAsync(GcRun run, RunState state, Func<double, string, CancellationToken, ValueTask> progress, bool force, CancellationToken ct)
     {
+        var now = time.GetUtcNow();
+        if (!force && now - state.LastReport < ReportEvery) return;
+        state.LastReport = now;
         await runs.UpdateAsync(run, ct).ConfigureAwait(false);
         double total = run.ManifestsTotal + run.BlobsTotal + run.Planned;
         double done = Math.Min(run.ManifestsExamined, run.ManifestsTotal) + Math.Min(run.BlobsExamined, run.BlobsTotal) + run.Done;
