@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Bollard.IntegrationTests.Gc;
@@ -102,6 +103,32 @@ public sealed class GcTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         using var cancel = await c.DeleteAsync($"/api/v1/gc/{id}");
         Assert.Equal(HttpStatusCode.Conflict, cancel.StatusCode);
+    }
+
+    [Fact]
+    public async Task ARealRun_IsAudited_AndEndsWithARegistryWideGcFinishedEvent_ADryRunAppendsNone()
+    {
+        await using var server = await BollardServer.StartAsync(GcApi.Settings(), output: output);
+        var c = server.Client;
+        var (_, digest, _) = await PushAsync(c, "team/gone", "v1", null);
+        using (var del = await c.DeleteAsync($"/v2/team/gone/manifests/{digest}")) Assert.Equal(HttpStatusCode.Accepted, del.StatusCode);
+        var dry = await GcApi.RunAsync(c, dryRun: true);
+        var run = await GcApi.RunAsync(c);
+        long freed = run.GetProperty("totals").GetProperty("bytesFreed").GetInt64();
+        Assert.True(freed > 0);
+
+        var events = await server.Services.GetRequiredService<Bollard.Core.Events.IEventStore>().ReadAsync(0, 10_000, default);
+        var finished = Assert.Single(events, e => e.Kind == Bollard.Core.Events.RegistryEventKind.GcFinished);
+        Assert.Equal(((Bollard.Core.Oci.RepositoryName?)null, (long?)freed), (finished.Repository, finished.Size));
+        Assert.Contains(events, e => e.Kind == Bollard.Core.Events.RegistryEventKind.BlobDeleted && e.Principal == "system:gc");
+
+        using var audit = await c.GetAsync("/api/v1/audit?action=gc.finish&limit=10");
+        string text = await audit.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, audit.StatusCode);
+        Assert.Contains($"run {run.GetProperty("id").GetInt64()}:", text, StringComparison.Ordinal);
+        Assert.Contains($"run {dry.GetProperty("id").GetInt64()} (dry run)", text, StringComparison.Ordinal);
+        using var starts = await c.GetAsync("/api/v1/audit?action=gc.start&limit=10");
+        Assert.Equal(2, System.Text.Json.JsonDocument.Parse(await starts.Content.ReadAsStringAsync()).RootElement.GetProperty("events").GetArrayLength());
     }
 
     internal static async Task<(byte[] Manifest, string Digest, List<string> Blobs)> PushAsync(HttpClient c, string repo, string tag, byte[]? shared)
