@@ -41,6 +41,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Bollard.Core.Gc.IGcStore>(sp => sp.GetRequiredService<SqliteGcStore>());
         services.AddSingleton<Bollard.Core.Gc.IGcRunStore>(sp => sp.GetRequiredService<SqliteGcStore>());
         services.AddSingleton<Bollard.Core.Gc.IBlobPins>(sp => sp.GetRequiredService<SqliteGcStore>());
+        services.AddSingleton<SqliteUsageStore>();
+        services.AddSingleton<Bollard.Core.Usage.IUsageStore>(sp => sp.GetRequiredService<SqliteUsageStore>());
+        services.AddSingleton<Bollard.Core.Usage.Quotas.IQuotaStore>(sp => sp.GetRequiredService<SqliteUsageStore>());
         return services;
     }
 }

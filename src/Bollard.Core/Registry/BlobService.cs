@@ -1,5 +1,6 @@
 using Bollard.Core.Gc;
 using Bollard.Core.Oci;
+using Bollard.Core.Registry.Hooks;
 using Bollard.Core.Storage;
 
 namespace Bollard.Core.Registry;
@@ -9,7 +10,9 @@ namespace Bollard.Core.Registry;
 /// <see cref="StoredBlobReader"/>, which serves a blob from a repository only when linked into it). An upload
 /// session is usable only through the repository that opened it, whatever the shared blob store holds. Upload bytes go through <see cref="BlobUploader"/>.
 /// </summary>
-public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories, IUploadStore uploads, IMetadataStore metadata, IBlobPins pins, RegistryOptions options, TimeProvider time)
+public sealed class BlobService(
+    IBlobStore blobs, IRepositoryStore repositories, IUploadStore uploads, IMetadataStore metadata, IBlobPins pins, RegistryOptions options, TimeProvider time,
+    IEnumerable<IUploadCheck>? uploadChecks = null)
 {
     /// <summary>How long a pin protects a digest from GC if its linker dies before unpinning.</summary>
     internal static readonly TimeSpan PinLifetime = TimeSpan.FromMinutes(10);
@@ -19,6 +22,17 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
     private const int PinAttempts = 1200;
 
     private readonly BlobUploader _uploader = new(blobs);
+    private readonly IUploadCheck[] _uploadChecks = uploadChecks?.ToArray() ?? [];
+
+    /// <summary>Asks every <see cref="IUploadCheck"/>; the first refusal throws.</summary>
+    private async Task CheckUploadAsync(RepositoryName repository, RegistryActor actor, CancellationToken ct)
+    {
+        foreach (var check in _uploadChecks)
+        {
+            var result = await check.CheckAsync(repository, actor, ct).ConfigureAwait(false);
+            if (!result.Allowed) throw new OciException(result.Error!, result.Reason);
+        }
+    }
 
     /// <summary>Unlinks the blob from the repository; the bytes stay for other repositories until garbage collection.</summary>
     /// <exception cref="OciException"><c>BLOB_UNKNOWN</c>; <c>DENIED</c> while a manifest of the repository references the blob (B13).</exception>
@@ -58,6 +72,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         // Stat after the pin: GC may have deleted the bytes just before it, never after.
         var info = await blobs.StatAsync(digest, ct).ConfigureAwait(false);
         if (info is null) return null;
+        await CheckUploadAsync(repository, actor, ct).ConfigureAwait(false);
         await RegistryWrites.LinkBlobAsync(metadata, repository, info, "mount", actor, time.GetUtcNow(), ct).ConfigureAwait(false);
         return info;
     }
@@ -67,6 +82,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
     /// <see cref="RegistryOptions.MaxOpenUploadsPerPrincipal"/> sessions open (issue 6 B14).</exception>
     public async Task<UploadStatus> StartUploadAsync(RepositoryName repository, string owner, CancellationToken ct)
     {
+        await CheckUploadAsync(repository, new RegistryActor(owner, ""), ct).ConfigureAwait(false);
         string id = BlobUploader.NewId();
         var now = time.GetUtcNow();
         // The row first: its insert is where the cap is enforced atomically. A crash before the data exists leaves
@@ -89,6 +105,7 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
     /// <summary>Single-request upload (POST with <c>?digest=</c>); nothing remains when it fails.</summary>
     public async Task<BlobInfo> UploadMonolithicAsync(RepositoryName repository, Digest digest, Stream body, long? contentLength, RegistryActor actor, CancellationToken ct)
     {
+        await CheckUploadAsync(repository, actor, ct).ConfigureAwait(false);
         // No session row: the upload lives only as long as this request, so it does not count against the cap.
         string id = BlobUploader.NewId();
         await _uploader.CreateAsync(id, ct).ConfigureAwait(false);
@@ -97,6 +114,8 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
             await _uploader.AppendAsync(id, body, null, contentLength, ct).ConfigureAwait(false);
             await using var pin = await PinAsync(digest, ct).ConfigureAwait(false);
             var info = await _uploader.CommitAsync(id, digest, contentLength, ct).ConfigureAwait(false);
+            // Asked again before the link: uploads that finished meanwhile may have used the room up.
+            await CheckUploadAsync(repository, actor, ct).ConfigureAwait(false);
             await RegistryWrites.LinkBlobAsync(metadata, repository, info, "upload", actor, time.GetUtcNow(), ct).ConfigureAwait(false);
             return info;
         }
@@ -140,6 +159,16 @@ public sealed class BlobService(IBlobStore blobs, IRepositoryStore repositories,
         catch (OciException)
         {
             // The uploader removed the data; forget the session so the id is unknown from now on.
+            await uploads.DeleteAsync(uploadId, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        try
+        {
+            await CheckUploadAsync(repository, actor, ct).ConfigureAwait(false);
+        }
+        catch (OciException)
+        {
+            // Refused (e.g. over quota): the bytes stay unlinked, for garbage collection; the session is over.
             await uploads.DeleteAsync(uploadId, CancellationToken.None).ConfigureAwait(false);
             throw;
         }

@@ -104,7 +104,7 @@ public sealed class ManifestService(
             await RunPushChecksAsync(new PushCheckContext
             {
                 Change = RegistryChange.PutManifest, Repository = repository, Digest = digest, Tag = reference.Tag,
-                PreviousTagTarget = previous, Manifest = parsed, ManifestExisted = existed, Actor = actor, Reads = tx,
+                PreviousTagTarget = previous, Manifest = parsed, ManifestSize = body.LongLength, ManifestExisted = existed, Actor = actor, Reads = tx,
             }, ct).ConfigureAwait(false);
 
             await RegistryWrites.EnsureRepositoryAsync(tx, repository, actor, now, ct).ConfigureAwait(false);

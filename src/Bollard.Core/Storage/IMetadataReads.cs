@@ -35,4 +35,7 @@ public interface IMetadataReads
 
     /// <summary>Digests of the blobs linked into the repository in ordinal order after <paramref name="after"/> (null: from the start), at most <paramref name="limit"/>.</summary>
     ValueTask<IReadOnlyList<Digest>> ListBlobLinksAsync(RepositoryName repository, Digest? after, int limit, CancellationToken ct);
+
+    /// <summary>The quotas whose pattern matches the repository (also one that does not exist yet), with their usage as this transaction sees it.</summary>
+    ValueTask<IReadOnlyList<Usage.Quotas.Quota>> QuotasOfAsync(RepositoryName repository, CancellationToken ct);
 }

@@ -36,6 +36,8 @@ public static class ManagementApi
         WebhookEndpoints.Map(api);
         RetentionEndpoints.Map(api);
         GcEndpoints.Map(api);
+        UsageEndpoints.Map(api);
+        QuotaEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>

@@ -1,13 +1,14 @@
 using Bollard.Core.Events;
 using Bollard.Core.Oci;
 using Bollard.Core.Storage;
+using Bollard.Core.Usage.Quotas;
 using Dapper;
 
 namespace Bollard.Storage.Sqlite;
 
 /// <summary>
 /// One unit of work on the writer connection. Schema: <c>Migrations/0001_init.sql</c> (repositories, links,
-/// manifests with their references, tags) and <c>0020_events.sql</c> (outbox, cursors, removal generation).
+/// manifests with their references, tags) and <c>0020_events.sql</c> (outbox, cursors, removal generation); <c>0050_usage.sql</c> keeps storage usage by triggers on these rows.
 /// </summary>
 internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, RegistryEventSignal signal, TimeProvider time) : IMetadataTransaction
 {
@@ -61,9 +62,17 @@ internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, Registry
         (await C.QueryAsync<string>($"SELECT digest FROM repository_blobs WHERE repository_id = {RepoId} AND (@after IS NULL OR digest > @after) ORDER BY digest LIMIT @limit",
             new { name = repository.Value, after = after?.ToString(), limit }, Tx).ConfigureAwait(false)).Select(Digest.Parse).ToList();
 
-    public async ValueTask<bool> EnsureRepositoryAsync(RepositoryName repository, CancellationToken ct) =>
-        await C.ExecuteAsync("INSERT OR IGNORE INTO repositories(name, created_at) VALUES (@name, @now)",
+    public async ValueTask<IReadOnlyList<Quota>> QuotasOfAsync(RepositoryName repository, CancellationToken ct) =>
+        await SqliteUsageQueries.QuotasOfAsync(C, Tx, repository.Value).ConfigureAwait(false);
+
+    public async ValueTask<bool> EnsureRepositoryAsync(RepositoryName repository, CancellationToken ct)
+    {
+        bool created = await C.ExecuteAsync("INSERT OR IGNORE INTO repositories(name, created_at) VALUES (@name, @now)",
             new { name = repository.Value, now = Now() }, Tx).ConfigureAwait(false) > 0;
+        // The trigger usage_repository_created adds its own, namespace and registry scopes; quota patterns are matched here.
+        if (created) await SqliteUsageQueries.JoinQuotasAsync(C, Tx, repository.Value).ConfigureAwait(false);
+        return created;
+    }
 
     public async ValueTask<bool> LinkBlobAsync(RepositoryName repository, Digest digest, long size, CancellationToken ct) =>
         await C.ExecuteAsync($"INSERT OR IGNORE INTO repository_blobs(repository_id, digest, size, created_at) VALUES ({RepoId}, @digest, @size, @now)",

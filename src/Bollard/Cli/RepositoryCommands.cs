@@ -3,11 +3,34 @@ using Bollard.Server.Management;
 
 namespace Bollard.Cli;
 
-/// <summary><c>bollard repo delete</c>: whole repositories.</summary>
+/// <summary><c>bollard repo show|delete</c>: whole repositories.</summary>
 internal static class RepositoryCommands
 {
-    public static Command Create() => BollardCli.Group("repo", "Delete repositories",
-        DeleteRepository());
+    public static Command Create() => BollardCli.Group("repo", "Show a repository's storage usage, or delete a repository",
+        ShowRepository(), DeleteRepository());
+
+    private static Command ShowRepository()
+    {
+        var name = new Argument<string>("NAME") { Description = "Repository, e.g. team-a/app" };
+        return BollardCli.Leaf("show", "A repository's storage usage and the quotas that apply to it", ctx => ShowAsync(ctx, ctx.Parse.GetValue(name)!), name);
+    }
+
+    internal static async Task<int> ShowAsync(CliContext ctx, string repository)
+    {
+        using var client = ctx.Client();
+        string body = await client.SendAsync(HttpMethod.Get, PathOf(repository), null, ctx.Cancellation).ConfigureAwait(false);
+        var r = client.Parse(body, UsageJson.Default.RepositoryView);
+        ctx.Print(body, () =>
+        {
+            var o = Console.Out;
+            o.WriteLine($"Repository {r.Name} (namespace {r.Namespace})");
+            o.WriteLine($"  total:  {Core.Usage.ByteSize.Format(r.Usage.TotalBytes)} ({r.Usage.TotalBytes} bytes: {r.Usage.Manifests} manifests, {r.Usage.Blobs} blobs, shared ones included)");
+            o.WriteLine($"  unique: {Core.Usage.ByteSize.Format(r.Usage.UniqueBytes)} ({r.Usage.UniqueBytes} bytes: what deleting it would free)");
+            foreach (var q in r.Quotas)
+                o.WriteLine($"  quota {q.Namespace}: {q.Used} of {q.Limit}{(q.Exceeded ? " EXCEEDED" : "")}");
+        });
+        return 0;
+    }
 
     /// <summary>The path of a repository under <c>/api/v1/repositories/</c> (each component escaped, slashes kept).</summary>
     internal static string PathOf(string name) => "/api/v1/repositories/" + string.Join('/', name.Split('/').Select(Uri.EscapeDataString));

@@ -1,6 +1,9 @@
+using Bollard.Core.Auth;
 using Bollard.Core.Events;
 using Bollard.Core.Oci;
 using Bollard.Core.Storage;
+using Bollard.Core.Usage;
+using Bollard.Core.Usage.Quotas;
 
 namespace Bollard.Core.Tests.Support;
 
@@ -10,7 +13,9 @@ namespace Bollard.Core.Tests.Support;
 /// copy that replaces the committed state on commit, so a disposed transaction leaves nothing). Also run
 /// through the metadata contract suite (Bollard.Storage.Tests), so it behaves like a real backend.
 /// </summary>
-public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadataStore, IRepositoryStore, IManifestStore, IEventStore
+/// Storage usage (<see cref="IUsageStore"/>, quotas) is recounted from the state on every read: the reference the
+/// incremental SQLite counters are compared with.
+public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadataStore, IRepositoryStore, IManifestStore, IEventStore, IUsageStore, IQuotaStore
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -106,6 +111,54 @@ public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadata
         }
     }
 
+    // ---- IUsageStore, IQuotaStore ----
+
+    public ValueTask<StorageUsage?> GetRepositoryAsync(RepositoryName repository, CancellationToken ct)
+    {
+        var s = Committed;
+        return new(s.Repos.ContainsKey(repository.Value) ? s.UsageOf(n => n == repository.Value) : null);
+    }
+
+    public ValueTask<IReadOnlyList<NamespaceUsage>> ListNamespacesAsync(CancellationToken ct)
+    {
+        var s = Committed;
+        return new(s.Repos.Keys.Select(n => UsageNamespaces.Of(RepositoryName.Parse(n))).Distinct().Order(StringComparer.Ordinal)
+            .Select(ns => new NamespaceUsage(ns, s.UsageOf(n => UsageNamespaces.Of(RepositoryName.Parse(n)) == ns))).ToList());
+    }
+
+    public ValueTask<StorageUsage> GetRegistryAsync(CancellationToken ct) => new(Committed.UsageOf(_ => true));
+
+    public ValueTask<IReadOnlyList<Quota>> ListAsync(CancellationToken ct)
+    {
+        var s = Committed;
+        return new(s.Quotas.Keys.Order(StringComparer.Ordinal).Select(s.QuotaOf).ToList());
+    }
+
+    public async ValueTask<bool> SetAsync(NamespacePattern pattern, long limitBytes, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            lock (_lock)
+            {
+                bool created = !_state.Quotas.ContainsKey(pattern.Value);
+                _state.Quotas[pattern.Value] = limitBytes;
+                return created;
+            }
+        }
+        finally { _writer.Release(); }
+    }
+
+    public async ValueTask<bool> RemoveAsync(NamespacePattern pattern, CancellationToken ct)
+    {
+        await _writer.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            lock (_lock) return _state.Quotas.Remove(pattern.Value);
+        }
+        finally { _writer.Release(); }
+    }
+
     /// <summary>Every committed event, oldest first.</summary>
     public IReadOnlyList<RegistryEvent> AllEvents => Committed.Events.ToList();
 
@@ -116,6 +169,7 @@ public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadata
         public List<RegistryEvent> Events { get; init; } = [];
         public Dictionary<string, long> Cursors { get; init; } = new(StringComparer.Ordinal);
         public long NextSequence { get; set; } = 1;
+        public Dictionary<string, long> Quotas { get; init; } = new(StringComparer.Ordinal);
 
         public Repository? Repo(RepositoryName name) => Repos.GetValueOrDefault(name.Value);
 
@@ -136,7 +190,31 @@ public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadata
             Events = [.. Events],
             Cursors = Cursors, // cursors are not part of a unit of work
             NextSequence = NextSequence,
+            Quotas = new(Quotas, StringComparer.Ordinal),
         };
+
+        /// <summary>Usage by its definition (<see cref="StorageUsage"/>), counted from scratch over the repositories <paramref name="inScope"/> selects.</summary>
+        public StorageUsage UsageOf(Func<string, bool> inScope)
+        {
+            var blobs = new Dictionary<Digest, long>();
+            var outside = new HashSet<Digest>();
+            long manifestBytes = 0, manifests = 0;
+            foreach (var (name, repo) in Repos)
+            {
+                if (!inScope(name)) { outside.UnionWith(repo.Blobs.Keys); continue; }
+                foreach (var (d, size) in repo.Blobs) blobs[d] = size;
+                manifestBytes += repo.Manifests.Values.Sum(m => m.Record.Size);
+                manifests += repo.Manifests.Count;
+            }
+            long total = blobs.Values.Sum(), unique = blobs.Where(b => !outside.Contains(b.Key)).Sum(b => b.Value);
+            return new StorageUsage(total + manifestBytes, unique + manifestBytes, manifestBytes, manifests, blobs.Count);
+        }
+
+        public Quota QuotaOf(string pattern)
+        {
+            var p = NamespacePattern.Parse(pattern);
+            return new Quota(p, Quotas[pattern], UsageOf(p.Matches));
+        }
     }
 
     public sealed class Repository
@@ -182,6 +260,9 @@ public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadata
         private static List<Digest> After(IEnumerable<Digest> digests, Digest? after, int limit) =>
             digests.Where(d => after is null || string.CompareOrdinal(d.ToString(), after.Value.ToString()) > 0)
                 .OrderBy(d => d.ToString(), StringComparer.Ordinal).Take(limit).ToList();
+
+        public ValueTask<IReadOnlyList<Quota>> QuotasOfAsync(RepositoryName repository, CancellationToken ct) =>
+            new(s.Quotas.Keys.Order(StringComparer.Ordinal).Where(p => NamespacePattern.Parse(p).Matches(repository.Value)).Select(s.QuotaOf).ToList());
 
         public ValueTask<bool> DeleteRepositoryAsync(RepositoryName repository, CancellationToken ct) => new(s.Repos.Remove(repository.Value));
 

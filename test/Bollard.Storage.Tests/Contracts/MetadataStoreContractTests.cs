@@ -6,7 +6,7 @@ using Bollard.Core.Storage;
 namespace Bollard.Storage.Tests.Contracts;
 
 /// <summary>Every metadata backend (SQLite now, PostgreSQL later) must pass these.</summary>
-public abstract class MetadataStoreContractTests : IDisposable
+public abstract partial class MetadataStoreContractTests : IDisposable
 {
     protected abstract IRepositoryStore Repositories { get; }
     protected abstract IManifestStore Manifests { get; }

@@ -20,6 +20,9 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContractTests
         Uploads = new SqliteUploadStore(_db);
         Metadata = new SqliteMetadataStore(_db, new RegistryEventSignal(), TimeProvider.System);
         Events = new SqliteEventStore(_db, TimeProvider.System);
+        var usage = new SqliteUsageStore(_db);
+        Usage = usage;
+        Quotas = usage;
     }
 
     protected override IRepositoryStore Repositories { get; }
@@ -27,6 +30,8 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContractTests
     protected override IUploadStore Uploads { get; }
     protected override IMetadataStore Metadata { get; }
     protected override IEventStore Events { get; }
+    protected override Bollard.Core.Usage.IUsageStore Usage { get; }
+    protected override Bollard.Core.Usage.Quotas.IQuotaStore Quotas { get; }
 
     public override void Dispose()
     {

@@ -21,6 +21,9 @@ public sealed record PushCheckContext
     /// <summary>The parsed manifest for <see cref="RegistryChange.PutManifest"/>; null for deletes.</summary>
     public ParsedManifest? Manifest { get; init; }
 
+    /// <summary>The size in bytes of the manifest pushed (<see cref="RegistryChange.PutManifest"/>); 0 for deletes.</summary>
+    public long ManifestSize { get; init; }
+
     /// <summary>The repository already held this manifest before a <see cref="RegistryChange.PutManifest"/>.</summary>
     public bool ManifestExisted { get; init; }
 
