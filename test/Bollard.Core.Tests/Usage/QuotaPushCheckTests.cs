@@ -31,7 +31,7 @@ public sealed class QuotaPushCheckTests
         _outbox = new QuotaExceededOutbox(_store);
         IPushCheck[] checks = [new QuotaPushCheck(_outbox, _time)];
         _manifests = new ManifestService(_store, _store, _store, new StoredManifestReader(_store), checks, new AllowAllPullGate(), new RegistryOptions(), _time);
-        _blobService = new BlobService(_blobs, _store, new InMemoryUploadStore(), _store, new RegistryOptions(), _time, [new QuotaUploadCheck(_store)]);
+        _blobService = new BlobService(_blobs, _store, new InMemoryUploadStore(), _store, new InMemoryBlobPins(), new RegistryOptions(), _time, [new QuotaUploadCheck(_store)]);
         _repositories = new RepositoryService(_store, checks, _blobService, _time);
     }
 
