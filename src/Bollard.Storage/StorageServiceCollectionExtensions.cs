@@ -22,6 +22,7 @@ public static class StorageServiceCollectionExtensions
     {
         services.AddSingleton(options);
         services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<IStorageErrorTranslator, SqliteErrorTranslator>();
         services.AddSingleton<IRepositoryStore, SqliteRepositoryStore>();
         services.AddSingleton<IManifestStore, SqliteManifestStore>();
         services.TryAddSingleton<RegistryEventSignal>();

@@ -19,7 +19,7 @@ namespace Bollard.Server.Distribution;
 public sealed partial class DistributionDispatcher(
     CatalogEndpoint catalog, BlobEndpoint blobs, UploadEndpoint uploads, ManifestEndpoint manifests,
     TagEndpoint tags, ReferrersEndpoint referrers, IRegistryGate gate, ChallengeRealm realm, AuthOptions authOptions,
-    ILogger<DistributionDispatcher> logger)
+    ILogger<DistributionDispatcher> logger, Bollard.Core.Storage.IStorageErrorTranslator? storageErrors = null)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -58,7 +58,7 @@ public sealed partial class DistributionDispatcher(
         {
             Log.ClientAborted(logger, e.Message);
         }
-        catch (Exception e) when (StorageErrors.TryMap(e, out var mapped))
+        catch (Exception e) when (StorageErrors.TryMap(e, storageErrors, out var mapped))
         {
             Log.StorageFailed(logger, context.TraceIdentifier, mapped.Error.HttpStatus, e.Message, e);
             await OciErrorWriter.WriteWithDetailAsync(context, mapped.Error, RequestIdDetail(context), h =>

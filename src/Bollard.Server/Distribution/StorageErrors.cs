@@ -8,12 +8,14 @@ public static class StorageErrors
 {
     public readonly record struct Mapped(OciError Error, TimeSpan? RetryAfter);
 
+    /// <param name="translator">The backend's translation of its own exceptions (e.g. SQLite's "disk full" raised in the
+    /// middle of a unit of work), tried on every exception of the chain.</param>
     /// <returns>false for anything that is not a storage failure the backends reported (a bug: 500).</returns>
-    public static bool TryMap(Exception e, out Mapped mapped)
+    public static bool TryMap(Exception e, IStorageErrorTranslator? translator, out Mapped mapped)
     {
         for (var x = e; x is not null; x = x.InnerException)
         {
-            switch (x)
+            switch (translator?.Translate(x) ?? x)
             {
                 case StorageFullException:
                     mapped = new Mapped(OciErrors.InsufficientStorage, null);

@@ -18,7 +18,8 @@ namespace Bollard.Server.Management;
 /// for them, see <c>RouteHandlerOptions.ThrowOnBadRequest</c>), storage failures (507/503) and bugs (500 with
 /// the request id of the log line). It also bounds the request body, before any endpoint reads it.
 /// </summary>
-public sealed partial class ManagementErrorMiddleware(RequestDelegate next, IOptions<JsonOptions> json, AuditRecorder audit, ILogger<ManagementErrorMiddleware> logger)
+public sealed partial class ManagementErrorMiddleware(RequestDelegate next, IOptions<JsonOptions> json, AuditRecorder audit, ILogger<ManagementErrorMiddleware> logger,
+    Bollard.Core.Storage.IStorageErrorTranslator? storageErrors = null)
 {
     private const long MaxBodyBytes = 1024 * 1024;
 
@@ -64,7 +65,7 @@ public sealed partial class ManagementErrorMiddleware(RequestDelegate next, IOpt
         {
             return;
         }
-        catch (Exception e) when (StorageErrors.TryMap(e, out var mapped))
+        catch (Exception e) when (StorageErrors.TryMap(e, storageErrors, out var mapped))
         {
             Log.StorageFailed(logger, http.TraceIdentifier, e.Message, e);
             await WriteAsync(http, mapped.Error.HttpStatus, mapped.Error.HttpStatus == 507 ? "INSUFFICIENT_STORAGE" : "UNAVAILABLE",
