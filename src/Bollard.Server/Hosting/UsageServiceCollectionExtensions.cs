@@ -26,6 +26,7 @@ public static class UsageServiceCollectionExtensions
         services.AddSingleton<IPushCheck, QuotaPushCheck>();
         services.AddSingleton<IUploadCheck, QuotaUploadCheck>();
         services.AddHostedService<QuotaEventWriter>();
+        services.AddSingleton<Metrics.IMetricsSource, Metrics.UsageMetrics>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(UsageJson.Default));
         return services;
     }

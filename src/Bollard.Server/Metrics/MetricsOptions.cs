@@ -19,6 +19,11 @@ public sealed class MetricsOptions
 
     /// <summary>How long values read from the database at scrape time (jobs, storage, GC) are reused, so a fast or
     /// repeated scraper costs the database one read per interval.</summary>
+    /// <summary>Most namespaces that get their own <c>bollard_storage_namespace_*</c> series (the largest); the rest are
+    /// summed into <c>namespace="_other"</c>, so a registry of many top-level repositories does not flood Prometheus.</summary>
+    [Range(0, 100000)]
+    public int MaxNamespaceSeries { get; set; } = 200;
+
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan StoreReadInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
