@@ -34,6 +34,7 @@ public sealed partial class DistributionDispatcher(
                 await OciErrorWriter.WriteAsync(context, new OciError("NOT_FOUND", "no such endpoint", 404), null).ConfigureAwait(false);
                 return;
             }
+            context.Features.Set(Metrics.RouteTemplateFeature.For(route.Endpoint));
             await AuthorizeAsync(context, route).ConfigureAwait(false);
             await DispatchAsync(context, route).ConfigureAwait(false);
         }

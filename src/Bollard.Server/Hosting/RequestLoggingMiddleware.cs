@@ -27,10 +27,17 @@ public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogg
             return Task.CompletedTask;
         }, context);
         CountingResponseBody? counter = null;
+        bool ownCounter = false;
         if (logger.IsEnabled(LogLevel.Information) && context.Features.Get<IHttpResponseBodyFeature>() is { } body)
         {
-            counter = new CountingResponseBody(body);
-            context.Features.Set<IHttpResponseBodyFeature>(counter);
+            // The metrics middleware (outside this one) counts already: read its count instead of wrapping twice.
+            counter = body as CountingResponseBody;
+            if (counter is null)
+            {
+                counter = new CountingResponseBody(body);
+                context.Features.Set<IHttpResponseBodyFeature>(counter);
+                ownCounter = true;
+            }
         }
         bool failed = false;
         try
@@ -48,7 +55,7 @@ public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogg
         {
             if (counter is not null)
             {
-                context.Features.Set(counter.Inner);
+                if (ownCounter) context.Features.Set(counter.Inner);
                 var request = context.Request;
                 // The raw target shows what the client really sent (before decoding and dot-segment removal).
                 string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "";

@@ -17,8 +17,13 @@ public sealed class HttpMetricsMiddleware(RequestDelegate next, BollardMetrics m
         long start = Stopwatch.GetTimestamp();
         metrics.RequestStarted();
         var request = context.Request;
-        var body = new CountingRequestStream(request.Body);
-        request.Body = body;
+        // A request without a body (GET, HEAD, most DELETEs) needs no counting stream.
+        CountingRequestStream? body = null;
+        if (request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))
+        {
+            body = new CountingRequestStream(request.Body);
+            request.Body = body;
+        }
         CountingResponseBody? sent = null;
         if (context.Features.Get<IHttpResponseBodyFeature>() is { } responseBody)
         {
@@ -37,12 +42,12 @@ public sealed class HttpMetricsMiddleware(RequestDelegate next, BollardMetrics m
         }
         finally
         {
-            request.Body = body.Inner;
+            if (body is not null) request.Body = body.Inner;
             if (sent is not null) context.Features.Set(sent.Inner);
             var response = context.Response;
             int status = failed && !response.HasStarted ? StatusCodes.Status500InternalServerError : response.StatusCode;
             metrics.RequestEnded(RouteLabel.Of(context), RouteLabel.Method(request.Method), status,
-                Stopwatch.GetElapsedTime(start).TotalSeconds, body.BytesRead, sent?.BytesWritten ?? 0);
+                Stopwatch.GetElapsedTime(start).TotalSeconds, body?.BytesRead ?? 0, sent?.BytesWritten ?? 0);
         }
     }
 }

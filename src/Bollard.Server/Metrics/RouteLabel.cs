@@ -16,6 +16,7 @@ public static class RouteLabel
 
     public static string Of(HttpContext context)
     {
+        if (context.Features.Get<RouteTemplateFeature>() is { } routed) return routed.Template;
         var path = context.Request.Path;
         if (path.StartsWithSegments("/v2") || IsRawV2(context))
         {
@@ -28,7 +29,13 @@ public static class RouteLabel
             {
                 return "/v2/{name}/invalid"; // NAME_INVALID: a distribution request with a bad name
             }
-            return route?.Endpoint switch
+            return route is null ? Unmatched : Template(route.Endpoint);
+        }
+        // Minimal-API endpoints (management API, token, health, metrics) carry their template.
+        return context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } template } ? Normalize(template) : Unmatched;
+    }
+
+    public static string Template(DistributionEndpoint endpoint) => endpoint switch
             {
                 DistributionEndpoint.Base => "/v2/",
                 DistributionEndpoint.Catalog => "/v2/_catalog",
@@ -40,10 +47,6 @@ public static class RouteLabel
                 DistributionEndpoint.Referrers => "/v2/{name}/referrers/{digest}",
                 _ => Unmatched,
             };
-        }
-        // Minimal-API endpoints (management API, token, health, metrics) carry their template.
-        return context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } template } ? Normalize(template) : Unmatched;
-    }
 
     public static string Method(string method) => method switch
     {
