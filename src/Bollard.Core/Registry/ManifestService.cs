@@ -265,14 +265,7 @@ public sealed class ManifestService(
         return new Page(page, true) { Cursor = cursor, Limit = limit };
     }
 
-    private async Task RunPushChecksAsync(PushCheckContext context, CancellationToken ct)
-    {
-        foreach (var check in _pushChecks)
-        {
-            var result = await check.CheckAsync(context, ct).ConfigureAwait(false);
-            if (!result.Allowed) throw new OciException(result.Error!, result.Reason);
-        }
-    }
+    private Task RunPushChecksAsync(PushCheckContext context, CancellationToken ct) => PushChecks.RunAsync(_pushChecks, context, ct);
 
     private static RegistryEvent Event(RegistryEventKind kind, RepositoryName repository, RegistryActor actor, DateTimeOffset now) =>
         RegistryWrites.Event(kind, repository, actor, now);

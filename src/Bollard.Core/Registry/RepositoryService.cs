@@ -120,14 +120,7 @@ public sealed class RepositoryService(IMetadataStore metadata, IEnumerable<IPush
             }, ct).ConfigureAwait(false);
     }
 
-    private async Task RunAsync(PushCheckContext context, CancellationToken ct)
-    {
-        foreach (var check in _pushChecks)
-        {
-            var result = await check.CheckAsync(context, ct).ConfigureAwait(false);
-            if (!result.Allowed) throw new OciException(result.Error!, result.Reason);
-        }
-    }
+    private Task RunAsync(PushCheckContext context, CancellationToken ct) => PushChecks.RunAsync(_pushChecks, context, ct);
 
     private static RegistryEvent Event(RegistryEventKind kind, RepositoryName repository, RegistryActor actor, DateTimeOffset now) =>
         RegistryWrites.Event(kind, repository, actor, now);
