@@ -1,38 +1,18 @@
+using Bollard.Core.Storage;
+
 namespace Bollard.Core.Immutability;
 
 /// <summary>
 /// The rules in memory, so that the push check (which runs inside the writer transaction, on every push and delete)
-/// costs a list walk, not a query. Loaded on first use and again after <see cref="Invalidate"/>, which
-/// <see cref="ImmutabilityService"/> calls on every change. A load that raced with an invalidation is not kept.
+/// costs a list walk, not a query (a <see cref="CachedList{T}"/>); <see cref="ImmutabilityService"/> calls
+/// <see cref="Invalidate"/> on every change.
 /// </summary>
-/// <remarks>
-/// One process holds the metadata store today (SQLite). Nodes sharing one PostgreSQL store will also need the
-/// cache to notice other nodes' changes (a version row read in the transaction); until then a change is seen at once
-/// by the node that made it only.
-/// </remarks>
+/// <remarks>Per node only, like every <see cref="CachedList{T}"/>.</remarks>
 public sealed class ImmutabilityRules(IImmutabilityStore store) : IDisposable
 {
-    private readonly SemaphoreSlim _loading = new(1, 1);
-    private volatile IReadOnlyList<ImmutabilityRule>? _rules;
-    private long _version;
+    private readonly CachedList<ImmutabilityRule> _rules = new(store.ListAsync);
 
-    public async ValueTask<IReadOnlyList<ImmutabilityRule>> GetAsync(CancellationToken ct)
-    {
-        if (_rules is { } rules) return rules;
-        await _loading.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (_rules is { } loaded) return loaded;
-            long version = Interlocked.Read(ref _version);
-            var fresh = await store.ListAsync(ct).ConfigureAwait(false);
-            if (Interlocked.Read(ref _version) == version) _rules = fresh;
-            return fresh;
-        }
-        finally
-        {
-            _loading.Release();
-        }
-    }
+    public ValueTask<IReadOnlyList<ImmutabilityRule>> GetAsync(CancellationToken ct) => _rules.GetAsync(ct);
 
     /// <summary>The first rule that protects <paramref name="tag"/> in <paramref name="repository"/>, or null.</summary>
     public async ValueTask<ImmutabilityRule?> FindAsync(string repository, string tag, CancellationToken ct)
@@ -42,11 +22,7 @@ public sealed class ImmutabilityRules(IImmutabilityStore store) : IDisposable
         return null;
     }
 
-    public void Dispose() => _loading.Dispose();
+    public void Invalidate() => _rules.Invalidate();
 
-    public void Invalidate()
-    {
-        Interlocked.Increment(ref _version);
-        _rules = null;
-    }
+    public void Dispose() => _rules.Dispose();
 }
