@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Bollard.IntegrationTests.Gc;
 using Bollard.IntegrationTests.Support;
@@ -19,12 +18,12 @@ public sealed class GcMetricsTests
         using (var delete = await server.Client.DeleteAsync($"/v2/{repo}/manifests/{digest}")) Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
 
         string before = await server.Client.GetStringAsync("/metrics");
-        Assert.Equal(0, Value(before, "bollard_gc_running"));
-        Assert.Equal(0, Value(before, "bollard_gc_last_finished_timestamp_seconds"));
+        Assert.Equal(0, MetricsText.Value(before, "bollard_gc_running"));
+        Assert.Equal(0, MetricsText.Value(before, "bollard_gc_last_finished_timestamp_seconds"));
 
         var dry = await GcApi.RunAsync(server.Client, dryRun: true);
         Assert.NotEmpty(GcApi.Removed(dry));
-        Assert.Equal(0, Value(await server.Client.GetStringAsync("/metrics"), "bollard_gc_last_freed_bytes")); // a dry run frees nothing
+        Assert.Equal(0, MetricsText.Value(await server.Client.GetStringAsync("/metrics"), "bollard_gc_last_freed_bytes")); // a dry run frees nothing
 
         var run = await GcApi.RunAsync(server.Client);
         long freed = run.GetProperty("totals").GetProperty("bytesFreed").GetInt64();
@@ -32,17 +31,10 @@ public sealed class GcMetricsTests
         Assert.True(freed > 30_000, run.ToString()); // three 10 kB layers and the config
 
         string after = await server.Client.GetStringAsync("/metrics");
-        Assert.Equal(freed, Value(after, "bollard_gc_last_freed_bytes"));
-        Assert.Equal(blobs, Value(after, "bollard_gc_last_removed{object=\"blobs\"}"));
-        Assert.True(Value(after, "bollard_gc_last_finished_timestamp_seconds") > 1.7e9);
-        Assert.Equal(0, Value(after, "bollard_gc_running"));
-        Assert.True(Value(after, "bollard_jobs{kind=\"gc\",state=\"succeeded\"}") >= 2);
-    }
-
-    private static double Value(string text, string series)
-    {
-        var line = text.Split('\n').SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-        Assert.True(line is not null, $"no sample {series} in:\n{string.Join('\n', text.Split('\n').Where(l => l.StartsWith("bollard_gc", StringComparison.Ordinal) || l.StartsWith("bollard_jobs", StringComparison.Ordinal)))}");
-        return double.Parse(line![(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        Assert.Equal(freed, MetricsText.Value(after, "bollard_gc_last_freed_bytes"));
+        Assert.Equal(blobs, MetricsText.Value(after, "bollard_gc_last_removed{object=\"blobs\"}"));
+        Assert.True(MetricsText.Value(after, "bollard_gc_last_finished_timestamp_seconds") > 1.7e9);
+        Assert.Equal(0, MetricsText.Value(after, "bollard_gc_running"));
+        Assert.True(MetricsText.Value(after, "bollard_jobs{kind=\"gc\",state=\"succeeded\"}") >= 2);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -28,26 +27,19 @@ public sealed class UsageMetricsTests
             .Single(n => n.GetProperty("namespace").GetString() == name).GetProperty(field).GetInt64();
 
         string text = await server.Client.GetStringAsync("/metrics");
-        Assert.Equal(Namespace("big", "totalBytes"), Value(text, "bollard_storage_namespace_bytes{namespace=\"big\",kind=\"total\"}"));
-        Assert.Equal(Namespace("big", "uniqueBytes"), Value(text, "bollard_storage_namespace_bytes{namespace=\"big\",kind=\"unique\"}"));
-        Assert.Equal(Namespace("big", "manifests"), Value(text, "bollard_storage_namespace_manifests{namespace=\"big\"}"));
+        Assert.Equal(Namespace("big", "totalBytes"), MetricsText.Value(text, "bollard_storage_namespace_bytes{namespace=\"big\",kind=\"total\"}"));
+        Assert.Equal(Namespace("big", "uniqueBytes"), MetricsText.Value(text, "bollard_storage_namespace_bytes{namespace=\"big\",kind=\"unique\"}"));
+        Assert.Equal(Namespace("big", "manifests"), MetricsText.Value(text, "bollard_storage_namespace_manifests{namespace=\"big\"}"));
         // Only the largest namespace has its own series; the others are summed.
-        Assert.Equal(Namespace("small", "totalBytes") + Namespace("tiny", "totalBytes"), Value(text, "bollard_storage_namespace_bytes{namespace=\"_other\",kind=\"total\"}"));
+        Assert.Equal(Namespace("small", "totalBytes") + Namespace("tiny", "totalBytes"), MetricsText.Value(text, "bollard_storage_namespace_bytes{namespace=\"_other\",kind=\"total\"}"));
         Assert.DoesNotContain("namespace=\"small\"", text, StringComparison.Ordinal);
-        Assert.Equal(usage.GetProperty("registry").GetProperty("totalBytes").GetInt64(), Value(text, "bollard_storage_bytes"));
-        Assert.Equal(10 * 1024 * 1024, Value(text, "bollard_quota_limit_bytes{pattern=\"big/**\"}"));
-        Assert.Equal(Namespace("big", "totalBytes"), Value(text, "bollard_quota_used_bytes{pattern=\"big/**\"}"));
+        Assert.Equal(usage.GetProperty("registry").GetProperty("totalBytes").GetInt64(), MetricsText.Value(text, "bollard_storage_bytes"));
+        Assert.Equal(10 * 1024 * 1024, MetricsText.Value(text, "bollard_quota_limit_bytes{pattern=\"big/**\"}"));
+        Assert.Equal(Namespace("big", "totalBytes"), MetricsText.Value(text, "bollard_quota_used_bytes{pattern=\"big/**\"}"));
 
         // A removed quota's series go away.
         using (var removed = await server.Client.DeleteAsync("/api/v1/quotas/big/**"))
             Assert.True(removed.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent, await removed.Content.ReadAsStringAsync());
         Assert.DoesNotContain("bollard_quota_limit_bytes{", await server.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
-    }
-
-    private static double Value(string text, string series)
-    {
-        var line = text.Split('\n').SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-        Assert.True(line is not null, $"no sample {series} in:\n{string.Join('\n', text.Split('\n').Where(l => l.StartsWith("bollard_storage", StringComparison.Ordinal) || l.StartsWith("bollard_quota", StringComparison.Ordinal)))}");
-        return double.Parse(line![(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
     }
 }

@@ -1,22 +1,27 @@
+using Bollard.Core.Gc;
 using Bollard.Core.Jobs;
+using Bollard.Core.Oci;
 using Bollard.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bollard.Storage.Tests.Jobs;
 
-/// <summary>Ended jobs are pruned by age, the newest of each kind are kept, and live jobs are never touched.</summary>
+/// <summary>Ended jobs are pruned by age, the newest of each kind are kept, live jobs are never touched, and a GC run's
+/// record and items go with its job.</summary>
 public sealed class JobPruneTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("bollard-jobprune-").FullName;
     private readonly SqliteDatabase _db;
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly SqliteJobStore _store;
+    private readonly SqliteGcStore _gc;
 
     public JobPruneTests()
     {
         _db = new SqliteDatabase(new SqliteOptions { Path = Path.Combine(_dir, "bollard.db") });
         _store = new SqliteJobStore(_db, _clock);
+        _gc = new SqliteGcStore(_db, _clock);
     }
 
     public void Dispose()
@@ -62,11 +67,38 @@ public sealed class JobPruneTests : IDisposable
         Assert.Null(await _store.GetAsync(a, default));
     }
 
-    private async Task<long> RunToEndAsync(string kind, bool succeed)
+    [Fact]
+    public async Task PrunedGcJob_TakesItsRunAndItems_TheKeptRunStays()
+    {
+        long old = await FinishedGcRunAsync();
+        _clock.Advance(TimeSpan.FromDays(40));
+        long recent = await FinishedGcRunAsync();
+
+        Assert.Equal(1, await _store.PruneEndedAsync(_clock.GetUtcNow() - TimeSpan.FromDays(30), keepPerKind: 0, default));
+
+        Assert.Null(await _gc.GetAsync(old, default));
+        Assert.Empty(await _gc.ListItemsAsync(old, 0, 10, default));
+        Assert.NotNull(await _gc.GetAsync(recent, default));
+        Assert.Single(await _gc.ListItemsAsync(recent, 0, 10, default));
+    }
+
+    private async Task<long> FinishedGcRunAsync()
+    {
+        long id = await RunToEndAsync(GcJobHandler.JobKind, succeed: true, beforeEnd: async id =>
+        {
+            Assert.True(await _gc.StartAsync(id, dryRun: false, "test", default));
+            await _gc.AddItemsAsync(id, [new GcItem(GcItemKind.Blob, "", Digest.Parse("sha256:" + new string('a', 64)), 10)], default);
+            await _gc.FinishAsync(id, default);
+        });
+        return id;
+    }
+
+    private async Task<long> RunToEndAsync(string kind, bool succeed, Func<long, Task>? beforeEnd = null)
     {
         long id = await _store.EnqueueAsync(kind, "{}", _clock.GetUtcNow(), 1, default);
         var claimed = await _store.ClaimAsync("owner", [kind], 10, TimeSpan.FromMinutes(1), default);
         Assert.Contains(claimed, j => j.Id == id);
+        if (beforeEnd is not null) await beforeEnd(id);
         Assert.True(succeed
             ? await _store.CompleteAsync(id, "owner", default)
             : await _store.FailAsync(id, "owner", "boom", null, default));
