@@ -40,4 +40,16 @@ public enum RegistryEventKind
     /// <see cref="RegistryEvent.Size"/> is the bytes freed, <see cref="RegistryEvent.Detail"/> a short summary (run id, counts).
     /// </summary>
     GcFinished,
+
+    /// <summary>
+    /// An image was scanned (issue 8): <see cref="RegistryEvent.Digest"/> is the image manifest, <see cref="RegistryEvent.Detail"/>
+    /// a short summary (state, finding counts by severity). Appended by the scan pipeline in its own transaction.
+    /// </summary>
+    ImageScanned,
+
+    /// <summary>
+    /// Re-matching after an advisory import changed an image's findings (issue 8): <see cref="RegistryEvent.Digest"/> is the
+    /// image, <see cref="RegistryEvent.Detail"/> the advisories gained and lost. One event per changed image, never for unchanged ones.
+    /// </summary>
+    FindingsChanged,
 }

@@ -1,0 +1,15 @@
+using Bollard.Scanning.Layers;
+
+namespace Bollard.Scanning.Analyzers;
+
+/// <summary>
+/// Every file analyzer the engine runs, in a fixed order (a file wanted by several is given to each). Add one line per
+/// analyzer; the layer walker and the per-layer index use this list (its names go into the index, so renaming an
+/// analyzer means bumping the engine version).
+/// </summary>
+public static class FileAnalyzers
+{
+    public static IReadOnlyList<IFileAnalyzer> All { get; } =
+    [
+    ];
+}
