@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# Runs every Bollard test. Installs what the tests need (skopeo, umoci, prometheus with promtool) when missing.
+# Runs every Bollard test. Installs what the tests need (the tools list below) when missing, and builds the scanner's
+# real-image fixtures (scripts/scan-fixtures.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# command:debian-package, one per line; a test that needs a tool adds it here.
+tools=(
+  skopeo:skopeo
+  umoci:umoci
+  prometheus:prometheus
+  debootstrap:debootstrap
+  go:golang-go
+)
 need=()
-for tool in skopeo umoci prometheus; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+for pair in "${tools[@]}"; do command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}"); done
 if ((${#need[@]})); then
   echo "installing test tools: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# Real images for the scanner's end-to-end tests (debootstrap, npm, dotnet publish, go build), built once and cached.
+BOLLARD_SCAN_FIXTURES="$(bash scripts/scan-fixtures.sh)"
+export BOLLARD_SCAN_FIXTURES
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
