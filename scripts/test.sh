@@ -25,6 +25,14 @@ fi
 BOLLARD_SCAN_FIXTURES="$(bash scripts/scan-fixtures.sh)"
 export BOLLARD_SCAN_FIXTURES
 
+# cdxgen (npm), the independent SBOM the scanner's inventory is compared with.
+cdxgen_dir="${BOLLARD_TOOLS:-$HOME/.cache/bollard/tools}/cdxgen-12.8.4"
+if [ ! -x "$cdxgen_dir/node_modules/.bin/cdxgen" ]; then
+  echo "installing @cyclonedx/cdxgen@12.8.4"
+  npm install --prefix "$cdxgen_dir" --no-audit --no-fund --loglevel=error @cyclonedx/cdxgen@12.8.4 >/dev/null
+fi
+export BOLLARD_CDXGEN="$cdxgen_dir/node_modules/.bin/cdxgen"
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e
