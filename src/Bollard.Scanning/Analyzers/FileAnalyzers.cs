@@ -1,3 +1,6 @@
+using Bollard.Scanning.Analyzers.Languages.DotNet;
+using Bollard.Scanning.Analyzers.Languages.Npm;
+using Bollard.Scanning.Analyzers.Languages.Python;
 using Bollard.Scanning.Layers;
 
 namespace Bollard.Scanning.Analyzers;
@@ -11,5 +14,10 @@ public static class FileAnalyzers
 {
     public static IReadOnlyList<IFileAnalyzer> All { get; } =
     [
+        new NpmLockAnalyzer(),
+        new NpmPackageJsonAnalyzer(),
+        new DepsJsonAnalyzer(),
+        new PackagesLockAnalyzer(),
+        new PythonMetadataAnalyzer(),
     ];
 }
