@@ -45,6 +45,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<SqliteUsageStore>();
         services.AddSingleton<Bollard.Core.Usage.IUsageStore>(sp => sp.GetRequiredService<SqliteUsageStore>());
         services.AddSingleton<Bollard.Core.Usage.Quotas.IQuotaStore>(sp => sp.GetRequiredService<SqliteUsageStore>());
+        services.AddSingleton<Bollard.Core.Scanning.Pipeline.IScanStore, SqliteScanStore>();
+        services.AddSingleton<Bollard.Core.Scanning.Pipeline.IScanExceptionStore, SqliteScanExceptionStore>();
         return services;
     }
 }

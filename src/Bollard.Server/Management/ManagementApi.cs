@@ -38,6 +38,9 @@ public static class ManagementApi
         GcEndpoints.Map(api);
         UsageEndpoints.Map(api);
         QuotaEndpoints.Map(api);
+        ScanEndpoints.Map(api);
+        PackageEndpoints.Map(api);
+        ExceptionEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>
