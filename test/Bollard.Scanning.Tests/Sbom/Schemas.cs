@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Json.Schema;
+
+namespace Bollard.Scanning.Tests.Sbom;
+
+/// <summary>The official JSON schemas, read from the copies in the test output (no network: nothing is fetched).</summary>
+internal static class Schemas
+{
+    private static readonly Lazy<JsonSchema> CycloneDxSchema = new(LoadCycloneDx);
+    private static readonly Lazy<JsonSchema> SarifSchema = new(LoadSarif);
+
+    public static JsonSchema CycloneDx => CycloneDxSchema.Value;
+
+    public static JsonSchema Sarif => SarifSchema.Value;
+
+    /// <summary>The SPDX 2.3 schema when a copy is available (see schemas/README.md), else null.</summary>
+    public static JsonSchema? Spdx { get; } = LoadSpdx();
+
+    public static string? SpdxPath { get; private set; }
+
+    /// <summary>Asserts that <paramref name="json"/> is valid, listing every error with its location when it is not.</summary>
+    public static void AssertValid(JsonSchema schema, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var result = schema.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (result.IsValid) return;
+        var errors = (result.Details ?? [])
+            .Where(d => d.Errors is { Count: > 0 })
+            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key}: {e.Value}"))
+            .Take(30);
+        Assert.Fail("not valid against the schema:\n" + string.Join("\n", errors));
+    }
+
+    private static string Dir(string folder) => Path.Combine(AppContext.BaseDirectory, folder, "schemas");
+
+    private static JsonSchema LoadCycloneDx()
+    {
+        var options = new BuildOptions { SchemaRegistry = new SchemaRegistry() };
+        string dir = Dir("Sbom");
+        // The package's copies name the .SNAPSHOT. files in their $refs; map them back to the official $ids.
+        JsonSchema.FromText(File.ReadAllText(Path.Combine(dir, "spdx.SNAPSHOT.schema.json")), options);
+        JsonSchema.FromText(File.ReadAllText(Path.Combine(dir, "jsf-0.82.SNAPSHOT.schema.json")), options);
+        string bom = File.ReadAllText(Path.Combine(dir, "bom-1.6.SNAPSHOT.schema.json"))
+            .Replace("spdx.SNAPSHOT.schema.json", "spdx.schema.json", StringComparison.Ordinal)
+            .Replace("jsf-0.82.SNAPSHOT.schema.json", "jsf-0.82.schema.json", StringComparison.Ordinal);
+        return JsonSchema.FromText(bom, options);
+    }
+
+    private static JsonSchema LoadSarif()
+    {
+        var node = JsonNode.Parse(File.ReadAllText(Path.Combine(Dir("Reports"), "sarif-2.1.0-rtm.5.json")))!.AsObject();
+        // Draft-04 "id" is draft-06's "$id"; the schema uses no other draft-04-only construct.
+        node["$id"] = node["id"]!.GetValue<string>();
+        node.Remove("id");
+        node["$schema"] = "http://json-schema.org/draft-06/schema#";
+        return JsonSchema.FromText(node.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+    }
+
+    private static JsonSchema? LoadSpdx()
+    {
+        var candidates = new List<string?> { Environment.GetEnvironmentVariable("BOLLARD_SPDX_SCHEMA") };
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            candidates.Add(Path.Combine(dir.FullName, "shared", "specs", "spdx", "spdx-schema.json"));
+        candidates.Add("/work/shared/specs/spdx/spdx-schema.json");
+        string? path = candidates.FirstOrDefault(File.Exists);
+        if (path is null) return null;
+        SpdxPath = path;
+        return JsonSchema.FromText(File.ReadAllText(path), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+    }
+}
