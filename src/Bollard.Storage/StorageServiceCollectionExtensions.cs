@@ -47,6 +47,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Bollard.Core.Usage.Quotas.IQuotaStore>(sp => sp.GetRequiredService<SqliteUsageStore>());
         services.AddSingleton<Bollard.Core.Scanning.Pipeline.IScanStore, SqliteScanStore>();
         services.AddSingleton<Bollard.Core.Scanning.Pipeline.IScanExceptionStore, SqliteScanExceptionStore>();
+        services.AddSingleton<Bollard.Core.Scanning.Advisories.IAdvisoryStore, SqliteAdvisoryStore>();
         return services;
     }
 }

@@ -39,6 +39,9 @@ public sealed class SqliteDatabase : IDisposable
 
     public string Path { get; }
 
+    /// <summary>For a store that streams rows on its own read connection (<see cref="SqliteAdvisoryStore.ReadAllAsync"/>).</summary>
+    internal string ReadConnectionString => _readConnectionString;
+
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read)
     {
         try
