@@ -95,7 +95,7 @@ internal readonly struct SemanticVersion
     }
 
     /// <summary>semver §11.3-11.4: no pre-release is higher; identifiers compared left to right, numeric ones by value and lower than alphanumeric ones (ASCII order); a shorter prefix is lower.</summary>
-    public static int ComparePreRelease(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
+    public static int ComparePreRelease(ReadOnlySpan<char> a, ReadOnlySpan<char> b, bool ignoreCase = false)
     {
         if (a.IsEmpty || b.IsEmpty) return a.IsEmpty == b.IsEmpty ? 0 : a.IsEmpty ? 1 : -1;
         var ea = a.Split('.');
@@ -108,6 +108,7 @@ internal readonly struct SemanticVersion
             bool nx = VersionText.AllDigits(x), ny = VersionText.AllDigits(y);
             int c = nx && ny ? VersionText.CompareDigits(x, y)
                 : nx != ny ? (nx ? -1 : 1)
+                : ignoreCase ? Math.Sign(x.CompareTo(y, StringComparison.OrdinalIgnoreCase))
                 : Math.Sign(x.SequenceCompareTo(y));
             if (c != 0) return c;
         }

@@ -12,6 +12,11 @@ public static class VersionSchemes
         SemVerVersionScheme.Npm,
         SemVerVersionScheme.Cargo,
         GoVersionScheme.Instance,
+        RpmVersionScheme.Instance,
+        NuGetVersionScheme.Instance,
+        Pep440VersionScheme.Instance,
+        MavenVersionScheme.Instance,
+        GemVersionScheme.Instance,
     }.ToDictionary(s => s.PackageType, StringComparer.OrdinalIgnoreCase);
 
     /// <returns>The scheme for a package-URL type (case-insensitive), or null for a type Bollard cannot order.</returns>

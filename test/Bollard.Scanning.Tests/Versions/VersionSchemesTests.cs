@@ -11,12 +11,24 @@ public sealed class VersionSchemesTests
     [InlineData(PackageTypes.Npm)]
     [InlineData(PackageTypes.Golang)]
     [InlineData(PackageTypes.Cargo)]
+    [InlineData(PackageTypes.Rpm)]
+    [InlineData(PackageTypes.NuGet)]
+    [InlineData(PackageTypes.PyPI)]
+    [InlineData(PackageTypes.Maven)]
+    [InlineData(PackageTypes.Gem)]
     public void ForPackageType_known_type_returns_its_scheme(string type)
     {
         IVersionScheme? scheme = VersionSchemes.ForPackageType(type);
         Assert.NotNull(scheme);
         Assert.Equal(type, scheme.PackageType);
         Assert.Same(scheme, VersionSchemes.ForPackageType(type.ToUpperInvariant()));
+    }
+
+    [Fact]
+    public void All_covers_every_package_type()
+    {
+        string[] types = [.. typeof(PackageTypes).GetFields().Select(f => (string)f.GetValue(null)!)];
+        Assert.Equal(types.Order(), VersionSchemes.All.Select(s => s.PackageType).Order());
     }
 
     [Theory]
