@@ -50,11 +50,11 @@ internal static class Schemas
     private static JsonSchema LoadSarif()
     {
         var node = JsonNode.Parse(File.ReadAllText(Path.Combine(Dir("Reports"), "sarif-2.1.0-rtm.5.json")))!.AsObject();
-        // Draft-04 "id" is draft-06's "$id"; the schema uses no other draft-04-only construct.
-        node["$id"] = node["id"]!.GetValue<string>();
+        // Draft-04 "id" is draft-06's "$id" (given as the base URI here); the schema uses no other draft-04-only construct.
+        var id = new Uri(node["id"]!.GetValue<string>());
         node.Remove("id");
         node["$schema"] = "http://json-schema.org/draft-06/schema#";
-        return JsonSchema.FromText(node.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+        return JsonSchema.FromText(node.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() }, id);
     }
 
     private static JsonSchema? LoadSpdx()
