@@ -1,6 +1,7 @@
 using Bollard.Scanning.Analyzers.Languages.DotNet;
 using Bollard.Scanning.Analyzers.Languages.Npm;
 using Bollard.Scanning.Analyzers.Languages.Python;
+using Bollard.Scanning.Analyzers.Os;
 using Bollard.Scanning.Layers;
 
 namespace Bollard.Scanning.Analyzers;
@@ -14,6 +15,8 @@ public static class FileAnalyzers
 {
     public static IReadOnlyList<IFileAnalyzer> All { get; } =
     [
+        new OsReleaseAnalyzer(),
+        new DpkgAnalyzer(),
         new NpmLockAnalyzer(),
         new NpmPackageJsonAnalyzer(),
         new DepsJsonAnalyzer(),

@@ -33,5 +33,11 @@ public sealed record ScanLimits
     /// <summary>Packages reported by one file (a lock file listing more is cut with a warning).</summary>
     public int MaxPackagesPerFile { get; init; } = 100_000;
 
+    /// <summary>Time one analyzer may spend on one file before it is cancelled (a warning names the analyzer and file).</summary>
+    public TimeSpan MaxAnalyzerTime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Warnings kept per layer; past it one more says how many were dropped (a hostile layer cannot grow the inventory without bound).</summary>
+    public int MaxWarningsPerLayer { get; init; } = 200;
+
     public static ScanLimits Default { get; } = new();
 }
