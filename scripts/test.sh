@@ -11,6 +11,10 @@ tools=(
   prometheus:prometheus
   debootstrap:debootstrap
   go:golang-go
+  npm:npm
+  python3:python3
+  rustc:rustc
+  objcopy:binutils
 )
 need=()
 for pair in "${tools[@]}"; do command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}"); done

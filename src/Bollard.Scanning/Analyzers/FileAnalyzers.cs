@@ -1,3 +1,4 @@
+using Bollard.Scanning.Analyzers.Languages.Binaries;
 using Bollard.Scanning.Analyzers.Languages.DotNet;
 using Bollard.Scanning.Analyzers.Languages.Npm;
 using Bollard.Scanning.Analyzers.Languages.Python;
@@ -22,5 +23,6 @@ public static class FileAnalyzers
         new DepsJsonAnalyzer(),
         new PackagesLockAnalyzer(),
         new PythonMetadataAnalyzer(),
+        new ElfBinaryAnalyzer(),
     ];
 }

@@ -48,6 +48,76 @@ XML
   gem)
     debian_package ruby-rack
     ;;
+  go)
+    # A module with real dependency versions, served from a file GOPROXY (the Go module proxy is not reachable):
+    # example.com/greeting v1.2.3; example.com/color v1.0.0 replaced by v1.1.0; example.com/local replaced by ./local.
+    proxy="$out/proxy"
+    module() { # PATH VERSION PACKAGE-NAME
+      local dir="$out/src/$1@$2" name=$3
+      mkdir -p "$dir" "$proxy/$1/@v"
+      printf 'module %s\n\ngo 1.19\n' "$1" > "$dir/go.mod"
+      printf 'package %s\n\nfunc Name() string { return "%s %s" }\n' "$name" "$1" "$2" > "$dir/$name.go"
+      cp "$dir/go.mod" "$proxy/$1/@v/$2.mod"
+      printf '{"Version":"%s","Time":"2026-01-01T00:00:00Z"}\n' "$2" > "$proxy/$1/@v/$2.info"
+      echo "$2" >> "$proxy/$1/@v/list"
+      (cd "$out/src" && python3 -c 'import sys, zipfile, os
+root = sys.argv[1]
+with zipfile.ZipFile(sys.argv[2], "w") as z:
+    for f in sorted(os.listdir(root)):
+        z.write(os.path.join(root, f), root + "/" + f)' "$1@$2" "$proxy/$1/@v/$2.zip")
+    }
+    module example.com/greeting v1.2.3 greeting
+    module example.com/color v1.0.0 color
+    module example.com/color v1.1.0 color
+    mkdir -p hello/local
+    printf 'module example.com/local\n\ngo 1.19\n' > hello/local/go.mod
+    printf 'package local\n\nfunc Name() string { return "local" }\n' > hello/local/local.go
+    cat > hello/go.mod <<'MOD'
+module example.com/hello
+
+go 1.19
+
+require (
+	example.com/color v1.0.0
+	example.com/greeting v1.2.3
+	example.com/local v0.0.0
+)
+
+replace example.com/color v1.0.0 => example.com/color v1.1.0
+
+replace example.com/local => ./local
+MOD
+    cat > hello/main.go <<'GO'
+package main
+
+import (
+	"fmt"
+
+	"example.com/color"
+	"example.com/greeting"
+	"example.com/local"
+)
+
+func main() { fmt.Println(greeting.Name(), color.Name(), local.Name()) }
+GO
+    (cd hello && GOPROXY="file://$proxy" GOFLAGS="-mod=mod -modcacherw" GONOSUMDB='*' GONOSUMCHECK=1 GOSUMDB=off \
+      GOMODCACHE="$out/modcache" CGO_ENABLED=0 go build -o ../hello-bin . )
+    rm -rf "$out/modcache"
+    ;;
+  rust)
+    # A real Rust binary (rustc) with a real cargo-auditable ".dep-v0" section added by objcopy: cargo-auditable and
+    # crates.io are not reachable here, so the section is written in its documented form (zlib-compressed dep-v0 JSON).
+    printf 'fn main() { println!("hello"); }\n' > hello.rs
+    rustc -O -o hello-plain hello.rs
+    cat > deps.json <<'JSON'
+{"packages":[{"name":"hello","version":"0.1.0","source":"local","dependencies":[1,2,3],"root":true},{"name":"smallvec","version":"1.6.0","source":"crates.io"},{"name":"regex","version":"1.5.4","source":"crates.io","dependencies":[3]},{"name":"cc","version":"1.0.73","source":"crates.io","kind":"build"}]}
+JSON
+    python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(open("deps.json", "rb").read(), 9))' > deps.zlib
+    objcopy --add-section .dep-v0=deps.zlib --set-section-flags .dep-v0=noload,readonly hello-plain hello-auditable
+    # corrupt build data: the same binary with a section that is not zlib
+    printf 'not zlib at all' > junk.bin
+    objcopy --add-section .dep-v0=junk.bin hello-plain hello-corrupt-deps
+    ;;
   *)
     echo "unknown input kind: $kind" >&2
     exit 2
