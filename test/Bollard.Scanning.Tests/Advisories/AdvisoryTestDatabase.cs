@@ -8,8 +8,6 @@ namespace Bollard.Scanning.Tests.Advisories;
 /// <summary>A real advisory database over a SQLite file in a temp folder, and the shared vulndata paths.</summary>
 public sealed class AdvisoryTestDatabase : IDisposable
 {
-    public const string VulnData = "/work/shared/vulndata";
-
     private readonly SqliteDatabase _db;
 
     public AdvisoryTestDatabase(params IAdvisoryImportListener[] listeners)
@@ -26,7 +24,7 @@ public sealed class AdvisoryTestDatabase : IDisposable
 
     public AdvisoryDatabase Database { get; }
 
-    public static string Data(string relative) => Path.Combine(VulnData, relative);
+    public static string Data(string relative) => SharedData.VulnData(relative.Split('/'));
 
     /// <summary>A writable copy of a vulndata folder under the temp folder.</summary>
     public string CopyOf(string relative, string? name = null)

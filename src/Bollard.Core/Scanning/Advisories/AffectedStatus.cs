@@ -2,15 +2,19 @@ namespace Bollard.Core.Scanning.Advisories;
 
 /// <summary>
 /// What the source says about a package in a release (stored by name: add at the end, never rename). Everything but
-/// <see cref="NotAffected"/> is matched by the ranges; a match without a fixed version is reported
-/// <see cref="FindingStatus.Unfixed"/>, with the status and <see cref="AffectedPackage.Note"/> as its reason.
+/// <see cref="NotAffected"/> is matched by the ranges; a match is <see cref="FindingStatus.Affected"/> only with
+/// <see cref="Affected"/> and a fixed version above the installed one, else <see cref="FindingStatus.Unfixed"/>, with
+/// the status and <see cref="AffectedPackage.Note"/> as its reason.
 /// </summary>
 public enum AffectedStatus
 {
     /// <summary>Affected in the ranges given (fixed where a <c>fixed</c> event says so).</summary>
     Affected,
 
-    /// <summary>Affected, no fix published yet (Debian "open"/unfixed, Alpine none).</summary>
+    /// <summary>
+    /// Affected, no fix published for this release (Debian <c>&lt;unfixed&gt;</c>, or a fix only in unstable): the ranges
+    /// still bound which versions are affected, but a finding has no fixed version.
+    /// </summary>
     Unfixed,
 
     /// <summary>The package in this release was never affected (Debian <c>not-affected</c>, secdb fixed version <c>0</c>).</summary>

@@ -13,9 +13,9 @@ namespace Bollard.Scanning.Advisories.Import;
 /// <para>
 /// The tracker's meaning, per CVE, package and release R: a <c>[R] - pkg ...</c> line of the CVE wins; else a DSA/DLA
 /// that lists the CVE and has a <c>[R] - pkg V</c> line (a fix released by an advisory is recorded only there); else
-/// the CVE's unstable line (no release) holds for R too, so <c>- pkg V</c> means every release is fixed from V (a
-/// release that already has V or newer is simply not affected) and <c>- pkg &lt;unfixed&gt;</c> that every release
-/// is affected. Kinds: a version → fixed; <c>&lt;unfixed&gt;</c> → <see cref="AffectedStatus.Unfixed"/>;
+/// the CVE's unstable line (no release) holds for R too, so <c>- pkg V</c> means versions from V on are not affected
+/// in any release, and older ones are affected with no fix in R (<see cref="AffectedStatus.Unfixed"/>, note "fixed in
+/// unstable"), and <c>- pkg &lt;unfixed&gt;</c> that every release is affected. Kinds: a version → fixed; <c>&lt;unfixed&gt;</c> → <see cref="AffectedStatus.Unfixed"/>;
 /// <c>&lt;no-dsa&gt;</c>, <c>&lt;postponed&gt;</c>, <c>&lt;ignored&gt;</c>, <c>&lt;end-of-life&gt;</c> → affected with
 /// no fix and that status; <c>&lt;not-affected&gt;</c> → not affected; <c>&lt;removed&gt;</c>,
 /// <c>&lt;itp&gt;</c>, <c>&lt;undetermined&gt;</c> → nothing for that release. The line's urgency
@@ -153,7 +153,12 @@ internal sealed partial class DebianTrackerBuilder(AdvisoryImportContext context
                     ?? dsas.SelectMany(x => x.Lines).FirstOrDefault(l => l.Package == package && l.Release == release)
                     ?? sid;
                 if (line is null) continue;
-                if (ToPackage(package, release, line, line.Severity ?? sid?.Severity) is { } p) result.Add(p);
+                if (ToPackage(package, release, line, line.Severity ?? sid?.Severity) is not { } p) continue;
+                // An unstable fix inherited by a release: versions from V on are not affected, older ones are, and the
+                // release itself has no fix to upgrade to (the tracker shows it "vulnerable").
+                if (ReferenceEquals(line, sid) && release != "sid" && p.Status == AffectedStatus.Affected)
+                    p = p with { Status = AffectedStatus.Unfixed, Note = $"fixed in unstable ({line.Version}), not in {release}" };
+                result.Add(p);
             }
         }
         return result;
