@@ -30,14 +30,30 @@ public static class RangeEvaluator
         ArgumentNullException.ThrowIfNull(scheme);
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(version);
+        try
+        {
+            return Evaluate(scheme, events, version, out affected, out error);
+        }
+        catch (FormatException e)
+        {
+            // A scheme whose IsValid let through something its Compare refuses: still a warning, never a crash.
+            affected = false;
+            error = e.Message;
+            return false;
+        }
+    }
+
+    private static bool Evaluate(IVersionScheme scheme, IReadOnlyList<RangeEvent> events, string version,
+        out bool affected, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
         affected = false;
         if (!scheme.IsValid(version))
         {
             error = $"Installed version '{version}' is not a valid {scheme.PackageType} version.";
             return false;
         }
-        var ordered = new List<RangeEvent>(events.Count);
         bool anyLimit = false, belowALimit = false;
+        int ordinary = 0;
         foreach (RangeEvent e in events)
         {
             if (e.Kind == RangeEventKind.Limit)
@@ -57,21 +73,32 @@ public static class RangeEvaluator
                 error = $"Range event {e.Kind} '{e.Version}' is not a valid {scheme.PackageType} version.";
                 return false;
             }
-            ordered.Add(e);
+            ordinary++;
         }
         error = null;
         if (anyLimit && !belowALimit) return true;
 
-        // Stable sort by version; at equal versions an introduced comes first, so "introduced X, fixed X" is empty.
-        var keyed = ordered.Select((e, i) => (Event: e, Index: i)).ToList();
-        keyed.Sort((x, y) =>
+        var ordered = new RangeEvent[ordinary];
+        int n = 0;
+        foreach (RangeEvent e in events)
         {
-            int c = CompareEvents(scheme, x.Event, y.Event);
-            if (c == 0) c = Rank(x.Event).CompareTo(Rank(y.Event));
-            return c != 0 ? c : x.Index.CompareTo(y.Index);
-        });
+            if (e.Kind != RangeEventKind.Limit) ordered[n++] = e;
+        }
+        // Stable insertion sort by version (ranges hold a handful of events, usually already in order); at equal
+        // versions an introduced comes first, so "introduced X, fixed X" is empty.
+        for (int i = 1; i < ordered.Length; i++)
+        {
+            RangeEvent current = ordered[i];
+            int j = i - 1;
+            while (j >= 0 && Order(scheme, ordered[j], current) > 0)
+            {
+                ordered[j + 1] = ordered[j];
+                j--;
+            }
+            ordered[j + 1] = current;
+        }
 
-        foreach (var (e, _) in keyed)
+        foreach (RangeEvent e in ordered)
         {
             switch (e.Kind)
             {
@@ -109,11 +136,11 @@ public static class RangeEvaluator
 
     private static bool IsZero(RangeEvent e) => e.Kind == RangeEventKind.Introduced && e.Version == "0";
 
-    private static int CompareEvents(IVersionScheme scheme, RangeEvent x, RangeEvent y)
+    private static int Order(IVersionScheme scheme, RangeEvent x, RangeEvent y)
     {
         bool zx = IsZero(x), zy = IsZero(y);
-        if (zx || zy) return zx == zy ? 0 : zx ? -1 : 1;
-        return scheme.Compare(x.Version, y.Version);
+        int c = zx || zy ? (zx == zy ? 0 : zx ? -1 : 1) : scheme.Compare(x.Version, y.Version);
+        return c != 0 ? c : Rank(x).CompareTo(Rank(y));
     }
 
     private static int Rank(RangeEvent e) => e.Kind == RangeEventKind.Introduced ? 0 : 1;

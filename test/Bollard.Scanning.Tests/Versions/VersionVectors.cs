@@ -55,12 +55,29 @@ internal static class VersionVectors
         return failures;
     }
 
-    /// <summary>Asserts that every vector agrees, listing all the ones that do not.</summary>
-    public static void AssertAll(IVersionScheme scheme, IReadOnlyList<Vector> vectors)
+    /// <summary>
+    /// Asserts that every vector agrees, listing all the ones that do not; then that the order is a consistent total
+    /// order over all the file's versions: sorted once, every vector still holds between the sorted positions
+    /// (an intransitive comparer breaks that, or makes the sort throw).
+    /// </summary>
+    public static void AssertAll(IVersionScheme scheme, IReadOnlyList<Vector> vectors, bool totalOrder = true)
     {
         List<string> failures = Failures(scheme, vectors);
         Assert.True(failures.Count == 0,
             $"{failures.Count} of {vectors.Count} vectors disagree with {scheme.PackageType}:\n" + string.Join('\n', failures));
+        if (!totalOrder) return;
+
+        var sorted = vectors.SelectMany(v => new[] { v.Left, v.Right }).Distinct(StringComparer.Ordinal).ToList();
+        sorted.Sort(scheme.Compare);
+        var rank = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < sorted.Count; i++)
+            rank[sorted[i]] = i > 0 && scheme.Compare(sorted[i - 1], sorted[i]) == 0 ? rank[sorted[i - 1]] : i;
+        var inconsistent = vectors
+            .Where(v => Op(rank[v.Left].CompareTo(rank[v.Right])) != v.Op)
+            .Select(v => $"{v}: sorted positions {rank[v.Left]} and {rank[v.Right]}")
+            .ToList();
+        Assert.True(inconsistent.Count == 0,
+            $"{inconsistent.Count} vectors do not hold in the sorted order of {sorted.Count} versions ({scheme.PackageType}):\n" + string.Join('\n', inconsistent));
     }
 
     private static char Op(int c) => c < 0 ? '<' : c > 0 ? '>' : '=';
