@@ -15,6 +15,7 @@ tools=(
   python3:python3
   rustc:rustc
   objcopy:binutils
+  rpmbuild:rpm
 )
 need=()
 for pair in "${tools[@]}"; do command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}"); done

@@ -48,6 +48,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Bollard.Core.Scanning.Pipeline.IScanStore, SqliteScanStore>();
         services.AddSingleton<Bollard.Core.Scanning.Pipeline.IScanExceptionStore, SqliteScanExceptionStore>();
         services.AddSingleton<Bollard.Core.Scanning.Advisories.IAdvisoryStore, SqliteAdvisoryStore>();
+        services.AddSingleton<Bollard.Core.Scanning.ILayerIndexStore, SqliteLayerIndexStore>();
         return services;
     }
 }

@@ -18,6 +18,8 @@ public static class FileAnalyzers
     [
         new OsReleaseAnalyzer(),
         new DpkgAnalyzer(),
+        new ApkAnalyzer(),
+        new RpmAnalyzer(),
         new NpmLockAnalyzer(),
         new NpmPackageJsonAnalyzer(),
         new DepsJsonAnalyzer(),

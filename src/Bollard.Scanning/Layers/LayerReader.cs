@@ -29,11 +29,17 @@ internal sealed class LayerReader(IReadOnlyList<IFileAnalyzer> analyzers, ScanLi
         {
             throw;
         }
-        catch (Exception e) when (e is LayerReadException or InvalidDataException or EndOfStreamException or FormatException or IOException or ZstdSharp.ZstdException or ArgumentException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             state.Failed = true;
             bool trust = e is not LayerReadException { TrustPartial: false };
-            string message = e is LayerReadException ? e.Message : $"unreadable ({e.GetType().Name}: {e.Message})";
+            string message = e switch
+            {
+                LayerReadException => e.Message,
+                // System.Formats.Tar reads GNU sparse entries ('S', GNU tar --sparse) no further than their header.
+                NotSupportedException => $"unreadable from here on ({e.Message}): rest of the layer skipped",
+                _ => $"unreadable ({e.GetType().Name}: {e.Message})",
+            };
 
             // Say why when the bytes themselves were wrong: a truncated or substituted blob explains a corrupt stream.
             if (verifying is not null && e is not LayerReadException)

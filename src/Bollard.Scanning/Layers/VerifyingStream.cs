@@ -6,7 +6,8 @@ namespace Bollard.Scanning.Layers;
 /// <summary>
 /// Reads an untrusted blob stream forward while hashing and counting it against its descriptor: more bytes than the
 /// descriptor's size stop the read at once (<see cref="LayerReadException"/>); <see cref="Verify"/> after the end says
-/// whether the bytes were short (truncated) or the digest differs.
+/// whether the bytes were short (truncated) or the digest differs. Either way the bytes read are not the layer, so
+/// nothing found in them is kept.
 /// </summary>
 internal sealed class VerifyingStream(Stream inner, Descriptor descriptor) : Stream
 {
@@ -88,7 +89,7 @@ internal sealed class VerifyingStream(Stream inner, Descriptor descriptor) : Str
     {
         if (BytesRead < descriptor.Size)
         {
-            throw new LayerReadException($"truncated: the blob source ended after {BytesRead} of {descriptor.Size} bytes", trustPartial: true);
+            throw new LayerReadException($"truncated: the blob source ended after {BytesRead} of {descriptor.Size} bytes: layer ignored", trustPartial: false);
         }
 
         var actual = Digest.FromHash(descriptor.Digest.Algorithm, hash.GetCurrentHash());
