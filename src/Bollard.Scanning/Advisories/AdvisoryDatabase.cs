@@ -29,6 +29,7 @@ public sealed partial class AdvisoryDatabase : IDisposable
     private readonly SemaphoreSlim _importLock = new(1, 1);
     private readonly Lock _indexLock = new();
     private Task<AdvisoryIndex>? _index;
+    private long _indexImportId;
 
     public AdvisoryDatabase(IAdvisoryStore store, Func<IEnumerable<IAdvisoryImportListener>> listeners, TimeProvider time, ILogger<AdvisoryDatabase> logger)
     {
@@ -40,14 +41,26 @@ public sealed partial class AdvisoryDatabase : IDisposable
 
     public IAdvisoryStore Store => _store;
 
-    /// <summary>The current index: loaded from the store on first use, replaced after each import. A failed load is retried by the next call.</summary>
-    public Task<AdvisoryIndex> GetIndexAsync(CancellationToken ct)
+    /// <summary>
+    /// The current index: loaded from the store on first use, replaced after each import. An import by another
+    /// process on the same database (<c>bollard db import</c> beside a running server) is noticed by the newest import
+    /// id, read on each call (one indexed row), and the index is reloaded. A failed load is retried by the next call.
+    /// </summary>
+    public async Task<AdvisoryIndex> GetIndexAsync(CancellationToken ct)
     {
+        var latest = await _store.ListImportsAsync(1, ct).ConfigureAwait(false);
+        long latestId = latest.Count == 0 ? 0 : latest[0].Id;
+        Task<AdvisoryIndex> index;
         lock (_indexLock)
         {
-            if (_index is null || _index.IsFaulted || _index.IsCanceled) _index = LoadIndexAsync(CancellationToken.None);
-            return _index.WaitAsync(ct);
+            if (_index is null || _index.IsFaulted || _index.IsCanceled || latestId > _indexImportId)
+            {
+                _index = LoadIndexAsync(CancellationToken.None);
+                _indexImportId = latestId;
+            }
+            index = _index;
         }
+        return await index.WaitAsync(ct).ConfigureAwait(false);
     }
 
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
@@ -87,7 +100,7 @@ public sealed partial class AdvisoryDatabase : IDisposable
         string setName;
         using (var files = AdvisoryFileSet.Open(path))
         {
-            setName = files.Name;
+            setName = options.DisplayPath is { Length: > 0 } shown ? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(shown)) : files.Name;
             read = await AdvisoryReader.ReadAsync(files, context, ct).ConfigureAwait(false);
         }
         if (read.Advisories.Count == 0)
@@ -156,7 +169,15 @@ public sealed partial class AdvisoryDatabase : IDisposable
         if (record.Added + record.Changed + record.Removed > 0 || _index is null)
         {
             var index = await LoadIndexAsync(ct).ConfigureAwait(false);
-            lock (_indexLock) _index = Task.FromResult(index);
+            lock (_indexLock)
+            {
+                _index = Task.FromResult(index);
+                _indexImportId = record.Id;
+            }
+        }
+        else
+        {
+            lock (_indexLock) _indexImportId = Math.Max(_indexImportId, record.Id);
         }
         Log.Imported(_logger, feed, record.Added, record.Changed, record.Removed, record.Unchanged, record.Warnings);
         return new AdvisoryImportResult { Record = record, Warnings = context.Messages.ToList(), ChangedKeys = changedKeys, ChangedAdvisoryIds = changedIds };

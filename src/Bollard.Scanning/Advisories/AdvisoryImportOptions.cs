@@ -10,6 +10,6 @@ public sealed record AdvisoryImportOptions
     /// </summary>
     public string? Feed { get; init; }
 
-    /// <summary>Name recorded as the import's path (the API records the uploaded file's name, not its temp path). Null: the path.</summary>
+    /// <summary>Name recorded as the import's path, and the name the default feed is made of (the API gives the uploaded file's name, not its temp path). Null: the path.</summary>
     public string? DisplayPath { get; init; }
 }

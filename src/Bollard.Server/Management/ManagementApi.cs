@@ -41,6 +41,7 @@ public static class ManagementApi
         ScanEndpoints.Map(api);
         PackageEndpoints.Map(api);
         ExceptionEndpoints.Map(api);
+        AdvisoryEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>

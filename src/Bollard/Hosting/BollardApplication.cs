@@ -47,6 +47,7 @@ public static partial class BollardApplication
         builder.Services.AddBollardWebhooks(builder.Configuration);
         builder.Services.AddBollardRetention(builder.Configuration);
         builder.Services.AddBollardScanning(builder.Configuration);
+        builder.Services.AddBollardAdvisoryApi(builder.Configuration);
 
         // 2. Check every setting before anything is created: no folder, no database, no admin account.
         var (settings, certificate) = ConfigurationValidator.Validate(layers, SettingsSchema.From(builder.Services));
