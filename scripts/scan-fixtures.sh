@@ -3,12 +3,13 @@
 # NuGet registries, into one OCI image layout made by umoci (a real tool, so layers, whiteouts and history are as
 # real images have them). Idempotent: a finished build is reused until this script changes.
 #
-#   scripts/scan-fixtures.sh [OUT]        (default: $BOLLARD_SCAN_FIXTURES or ~/.cache/bollard/scan-fixtures)
+#   scripts/scan-fixtures.sh [ROOT]   (default: $BOLLARD_SCAN_FIXTURES_ROOT or ~/.cache/bollard/scan-fixtures)
+#   prints the folder of the images, ROOT/<hash of this script>
 #
 # Tags of $OUT/oci (push one with `skopeo copy oci:$OUT/oci:TAG docker://HOST/NAME:TAG`):
 #   bookworm             debootstrap --variant=minbase bookworm, one layer
 #   bookworm-npm         + a layer /app with lodash@4.17.15 and minimist@1.2.0 installed by npm
-#   bookworm-npm-removed + a layer (umoci repack) that deletes node_modules/lodash and purges the dpkg package
+#   bookworm-npm-removed + a layer (umoci repack) where npm uninstalls lodash and dpkg purges the package
 #                          named in $OUT/removed-deb (whiteouts + a rewritten dpkg status)
 #   bookworm-npm-upgraded+ a layer where npm upgrades lodash to 4.17.21 and minimist to 1.2.8
 #   dotnet               one layer: a `dotnet publish`ed app whose deps.json references Newtonsoft.Json 12.0.1
@@ -20,10 +21,17 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 shared="${BOLLARD_SHARED:-$repo/../shared}"
-out="${1:-${BOLLARD_SCAN_FIXTURES:-$HOME/.cache/bollard/scan-fixtures}}"
-stamp="$out/.done-$(sha256sum "$0" | cut -c1-16)"
-[ -f "$stamp" ] && { echo "$out"; exit 0; }
+# Each version of this script builds into its own folder (named by the script's hash), under a lock, and publishes it
+# with one rename: two checkouts or two concurrent runs never rebuild or half-read each other's images.
+root="${1:-${BOLLARD_SCAN_FIXTURES_ROOT:-$HOME/.cache/bollard/scan-fixtures}}"
+mkdir -p "$root"
+out="$root/$(sha256sum "$0" | cut -c1-16)"
+[ -d "$out" ] && { echo "$out"; exit 0; }
+exec 9>"$out.lock"
+flock 9
+[ -d "$out" ] && { echo "$out"; exit 0; }
 exec 3>&1 1>&2 # progress and tool output to stderr; stdout is only the folder, for callers
+final="$out"; out="$out.building"
 
 for tool in debootstrap umoci go npm dotnet tar; do
   command -v "$tool" >/dev/null || { echo "scan-fixtures: $tool is missing (scripts/test.sh installs it)" >&2; exit 1; }
@@ -65,9 +73,9 @@ removed_deb="${SCAN_FIXTURE_REMOVED_DEB:-libgnutls30}"
 echo "$removed_deb" >"$out/removed-deb"
 echo "scan-fixtures: removed image (lodash and $removed_deb)" >&2
 umoci unpack --image "$oci:bookworm-npm" "$work/bundle-removed" >/dev/null
-rm -rf "$work/bundle-removed/rootfs/app/node_modules/lodash"
+(cd "$work/bundle-removed/rootfs/app" && npm uninstall --no-audit --no-fund lodash >/dev/null)
 chroot "$work/bundle-removed/rootfs" dpkg --purge --force-depends --force-remove-essential "$removed_deb" >/dev/null
-umoci repack --image "$oci:bookworm-npm-removed" --history.created_by "RUN rm -rf node_modules/lodash && dpkg --purge $removed_deb" "$work/bundle-removed"
+umoci repack --image "$oci:bookworm-npm-removed" --history.created_by "RUN npm uninstall lodash && dpkg --purge $removed_deb" "$work/bundle-removed"
 rm -rf "$work/bundle-removed"
 
 echo "scan-fixtures: upgraded image" >&2
@@ -134,5 +142,6 @@ add_layer go0 go "$work/go.tar" "COPY greeter /usr/local/bin/greeter"
 # The intermediate empty images are not fixtures.
 for t in base0 dotnet0 python0 alpine0 go0; do umoci rm --image "$oci:$t"; done
 umoci gc --layout "$oci"
-touch "$stamp"
-echo "$out" >&3
+mv "$out" "$final"
+rm -f "$final.lock"
+echo "$final" >&3
