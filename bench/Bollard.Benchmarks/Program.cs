@@ -20,6 +20,8 @@ const string Usage = """
       summarize RESULTS.tsv                       markdown table of medians and ratios
       start-time PORT PATH IDLE_S -- COMMAND ARGS  ms from process start to the first HTTP answer on
                                                   127.0.0.1:PORT, then idle RSS/PSS after IDLE_S seconds
+      scan-import DATA PATH...                    import advisory files into DATA/bollard.db
+      scan-image DATA LAYOUT TAG                  inventory (layer cache in DATA) + match one image of an OCI layout
     """;
 
 if (args.Length == 0)
@@ -64,6 +66,12 @@ try
             Console.WriteLine(await StartTime.MeasureAsync(
                 new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, Int(a, 0, 0)), a[1], TimeSpan.FromSeconds(60),
                 TimeSpan.FromSeconds(double.Parse(a[2], CultureInfo.InvariantCulture)), a[4..]));
+            return 0;
+        case "scan-import":
+            Console.WriteLine(await ScanDriver.ImportAsync(a[0], a[1..]));
+            return 0;
+        case "scan-image":
+            Console.WriteLine(await ScanDriver.ScanAsync(a[0], a[1], a[2]));
             return 0;
         case "summarize":
             Console.Write(Summary.Render(a[0]));
