@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Globalization;
+using Bollard.Core.Scanning;
+using Bollard.Scanning.Advisories;
+using Bollard.Scanning.Matching;
+using Bollard.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+// Re-match bench (issue 8): import the vulndata advisory sets into a fresh SQLite database, build N inventories from
+// the real package lists (the bookworm minbase dpkg status, the Alpine 3.18 apk db, and language packages named by the
+// imported advisories, at versions taken from the advisories' own events), then time loading the index and matching
+// every inventory, sequentially and on all cores. Usage: advisory-bench VULNDATA [N=10000] [SEED=1]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length < 1)
+{
+    Console.Error.WriteLine("usage: advisory-bench VULNDATA [N=10000] [SEED=1]");
+    return 2;
+}
+string vulndata = args[0];
+int n = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
+var random = new Random(args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1);
+string dir = Directory.CreateTempSubdirectory("bollard-advisory-bench-").FullName;
+try
+{
+    using var sqlite = new SqliteDatabase(new SqliteOptions { Path = Path.Combine(dir, "bollard.db") });
+    var store = new SqliteAdvisoryStore(sqlite);
+    using var database = new AdvisoryDatabase(store, () => [], TimeProvider.System, NullLogger<AdvisoryDatabase>.Instance);
+    var total = Stopwatch.StartNew();
+    foreach (string set in new[] { "osv/go", "osv/pypi", "osv/npm", "osv/nuget", "vuln-list", "debian", "alpine/vuln-list", "alpine/secdb", "wolfi" })
+    {
+        var sw = Stopwatch.StartNew();
+        var r = (await database.ImportAsync(Path.Combine(vulndata, set), null, default)).Record;
+        Console.WriteLine($"import {set}: {r.Added} advisories, {r.Warnings} warnings, {sw.Elapsed.TotalSeconds:0.00} s");
+    }
+    Console.WriteLine($"import total: {total.Elapsed.TotalSeconds:0.0} s");
+    var again = Stopwatch.StartNew();
+    var re = (await database.ImportAsync(Path.Combine(vulndata, "osv/go"), null, default)).Record;
+    Console.WriteLine($"re-import osv/go unchanged: {re.Unchanged} unchanged, {re.Changed} changed, {again.Elapsed.TotalSeconds:0.00} s");
+
+    var load = Stopwatch.StartNew();
+    using var fresh = new AdvisoryDatabase(store, () => [], TimeProvider.System, NullLogger<AdvisoryDatabase>.Instance);
+    var index = await fresh.GetIndexAsync(default);
+    Console.WriteLine($"index load: {index.AdvisoryCount} advisories, {index.KeyCount} keys, {load.Elapsed.TotalSeconds:0.00} s");
+
+    // Real package lists.
+    var deb = Stanzas(Path.Combine(vulndata, "debian/bookworm-minbase-status"), "Package", "Version", "Source");
+    var apk = Stanzas(Path.Combine(vulndata, "alpine/installed/osv-scalibr-alpine-3.18.0/lib/apk/db/installed"), "P", "V", "o");
+    var language = new Dictionary<string, List<(string Name, string Version)>>();
+    foreach (var key in index.Keys.Where(k => k.Release is null && k.Type is PackageTypes.Npm or PackageTypes.Golang or PackageTypes.PyPI or PackageTypes.NuGet))
+    {
+        var versions = index.Lookup(key).SelectMany(e => e.Package.Ranges.SelectMany(r => r)).Select(e => e.Version).Where(v => v != "0").Distinct().ToList();
+        if (versions.Count == 0) continue;
+        if (!language.TryGetValue(key.Type, out var list)) language[key.Type] = list = [];
+        list.Add((key.Name, versions[random.Next(versions.Count)]));
+    }
+    var bookworm = new OsInfo("debian", "12", "bookworm", null);
+    var alpine = new OsInfo("alpine", "3.18.4", null, null);
+    var inventories = new List<ImageInventory>(n);
+    long packageCount = 0;
+    for (int i = 0; i < n; i++)
+    {
+        var packages = new List<ScanPackage>();
+        OsInfo os;
+        if (i % 3 != 2)
+        {
+            os = bookworm;
+            foreach (var p in deb)
+            {
+                // One package in ten at an older point release of its version (positives), the rest as installed.
+                string version = random.Next(10) == 0 && p.Version.Contains("+deb12u", StringComparison.Ordinal) ? p.Version[..p.Version.IndexOf("+deb12u", StringComparison.Ordinal)] : p.Version;
+                string source = p.Source?.Split(' ')[0] ?? p.Name;
+                packages.Add(new ScanPackage { Type = PackageTypes.Deb, Name = p.Name, Version = version, SourceName = source, Purl = $"pkg:deb/debian/{p.Name}@{version}", Path = "/var/lib/dpkg/status" });
+            }
+        }
+        else
+        {
+            os = alpine;
+            foreach (var p in apk)
+                packages.Add(new ScanPackage { Type = PackageTypes.Apk, Name = p.Name, Version = p.Version, SourceName = p.Source ?? p.Name, Purl = $"pkg:apk/alpine/{p.Name}@{p.Version}", Path = "/lib/apk/db/installed" });
+        }
+        // An application layer: 20-60 packages of one ecosystem (npm, Go, PyPI or NuGet).
+        var type = language.Keys.ElementAt(random.Next(language.Count));
+        var pool = language[type];
+        int count = random.Next(20, 61);
+        for (int j = 0; j < count; j++)
+        {
+            var (name, version) = pool[random.Next(pool.Count)];
+            packages.Add(new ScanPackage { Type = type, Name = name, Version = version, Purl = $"pkg:{type}/{name}@{version}", Path = "/app/lock" });
+        }
+        packageCount += packages.Count;
+        inventories.Add(new ImageInventory { ManifestDigest = $"sha256:{i:x64}", Os = os, Packages = packages, Layers = [] });
+    }
+    Console.WriteLine($"inventories: {n}, {packageCount} packages ({packageCount / (double)n:0} per image)");
+
+    for (int round = 1; round <= 2; round++)
+    {
+        var seq = Stopwatch.StartNew();
+        long findings = 0;
+        foreach (var inventory in inventories) findings += AdvisoryMatcher.Match(inventory, index).Count;
+        Console.WriteLine($"round {round} sequential: {findings} findings, {seq.Elapsed.TotalSeconds:0.00} s");
+        var par = Stopwatch.StartNew();
+        long parallelFindings = 0;
+        Parallel.ForEach(inventories, inventory => Interlocked.Add(ref parallelFindings, AdvisoryMatcher.Match(inventory, index).Count));
+        Console.WriteLine($"round {round} parallel ({Environment.ProcessorCount} cores): {parallelFindings} findings, {par.Elapsed.TotalSeconds:0.00} s");
+    }
+    Console.WriteLine($"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB");
+    return 0;
+}
+finally
+{
+    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    Directory.Delete(dir, recursive: true);
+}
+
+static List<(string Name, string Version, string? Source)> Stanzas(string file, string nameKey, string versionKey, string sourceKey)
+{
+    var result = new List<(string, string, string?)>();
+    foreach (string stanza in File.ReadAllText(file).Split("\n\n"))
+    {
+        var fields = stanza.Split('\n').Where(l => l.Length > 0 && !char.IsWhiteSpace(l[0]) && l.Contains(':', StringComparison.Ordinal))
+            .Select(l => l.Split(':', 2)).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1].Trim());
+        if (fields.TryGetValue(nameKey, out var name) && fields.TryGetValue(versionKey, out var version))
+            result.Add((name, version, fields.GetValueOrDefault(sourceKey)));
+    }
+    return result;
+}
