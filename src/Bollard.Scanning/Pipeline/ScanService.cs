@@ -6,6 +6,8 @@ using Bollard.Core.Scanning;
 using Bollard.Core.Scanning.Pipeline;
 using Bollard.Core.Storage;
 using Bollard.Core.Webhooks;
+using Bollard.Scanning.Layers;
+using Bollard.Scanning.Sbom;
 
 namespace Bollard.Scanning.Pipeline;
 
@@ -110,6 +112,40 @@ public sealed class ScanService(
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The SBOM of the image in <paramref name="format"/> (<c>cyclonedx</c> or <c>spdx</c>): the attached referrer (Bollard's,
+    /// else the producer's), or, when none is attached (<c>Scanning:AttachSbom</c> off, or the attach was refused), one
+    /// made now from the stored inventory.
+    /// </summary>
+    /// <returns>null when there is neither an attached SBOM nor an inventory.</returns>
+    public async Task<(Stream Content, string MediaType, Digest? Referrer, bool Generated)?> SbomAsync(
+        RegistryCaller caller, string repository, string digest, string format, CancellationToken ct)
+    {
+        ISbomWriter writer = format switch
+        {
+            CycloneDxWriter.FormatName => new CycloneDxWriter(time),
+            SpdxWriter.FormatName => new SpdxWriter(time),
+            _ => throw new ManagementException(ManagementError.BadRequest, $"format '{format}' is not {CycloneDxWriter.FormatName} or {SpdxWriter.FormatName}"),
+        };
+        var attached = await AttachedSbomAsync(caller, repository, digest, writer.MediaType, ct).ConfigureAwait(false);
+        if (attached is { } a) return (a.Content, writer.MediaType, a.Referrer.Digest, a.Generated);
+        var (name, d, _) = await ImageAsync(caller, repository, digest, RepositoryAccess.Pull, ct).ConfigureAwait(false);
+        var inventory = await scans.GetInventoryAsync(d.ToString(), ct).ConfigureAwait(false);
+        if (inventory is null) return null;
+        return (new MemoryStream(writer.Write(inventory, new SbomSubject(name.Value, null, d.ToString()))), writer.MediaType, null, true);
+    }
+
+    /// <summary>The image's size report, with the layers other images share (the base-image share) as the registry holds them now.</summary>
+    /// <returns>null when the image has not been analysed (yet).</returns>
+    public async Task<ImageSizeReport?> SizeAsync(RegistryCaller caller, string repository, string digest, CancellationToken ct)
+    {
+        var (_, d, _) = await ImageAsync(caller, repository, digest, RepositoryAccess.Pull, ct).ConfigureAwait(false);
+        var report = await scans.GetSizeReportAsync(d.ToString(), ct).ConfigureAwait(false);
+        if (report is null) return null;
+        var shared = await scans.SharedLayersAsync(d.ToString(), report.Layers.Select(l => l.Digest).ToList(), ct).ConfigureAwait(false);
+        return SizeReports.WithSharedLayers(report, shared);
     }
 
     public static bool IsOwnSbom(ReferrerRecord referrer) =>

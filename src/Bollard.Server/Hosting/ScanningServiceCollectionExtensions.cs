@@ -1,4 +1,8 @@
 using Bollard.Core.Events;
+using Bollard.Core.Jobs;
+using Bollard.Core.Scanning;
+using Bollard.Scanning.Advisories;
+using Bollard.Scanning.Layers;
 using Bollard.Scanning.Pipeline;
 using Bollard.Server.Management;
 using Microsoft.AspNetCore.Routing;
@@ -25,8 +29,22 @@ public static class ScanningServiceCollectionExtensions
         services.AddSingleton<ScanJobs>();
         services.AddSingleton<ScanService>();
         services.AddSingleton<IRegistryEventSubscriber, ScanEventSubscriber>();
+        services.AddBollardAdvisories();
+        services.AddSingleton(sp => new ImageAnalyzer(sp.GetService<ILayerIndexStore>(), ScanLimits.Default, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<FindingMatcher>();
+        services.AddSingleton<SbomAttacher>();
+        services.AddSingleton<ScanEvents>();
+        services.AddSingleton<ImageScanner>();
+        services.AddSingleton<IJobHandler, ScanJobHandler>();
+        services.AddSingleton<IJobHandler, RematchJobHandler>();
+        services.AddSingleton<IAdvisoryImportListener, RematchOnImport>();
         services.Configure<RouteOptions>(o => o.SetParameterPolicy<ManifestPathConstraint>(ManifestPathConstraint.Name));
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ScanApiJson.Default));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Add(ScanApiJson.Default);
+            // A context's own enum setting does not reach a chained resolver: statuses by name, as stored.
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter<FindingStatus>());
+        });
         return services;
     }
 }

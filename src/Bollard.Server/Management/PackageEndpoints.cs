@@ -34,11 +34,9 @@ internal static class PackageEndpoints
             Func<PackageHit, bool>? filter = null;
             if (!string.IsNullOrWhiteSpace(version))
             {
-                // Ranges arrive with the version schemes (issue 8, "versions"); until then an exact version only.
-                string v = version.Trim();
-                if (v.IndexOfAny(['<', '>', '=', '!', ',']) >= 0)
-                    throw new ManagementException(ManagementError.BadRequest, "version: only an exact version is supported by this build");
-                query = query with { Version = v };
+                var range = VersionRangeFilter.Parse(version);
+                if (range.Exact is { } exact && query.Version is null) query = query with { Version = exact };
+                else filter = range.Matches;
             }
             var (hits, truncated) = await scans.PackagesAsync(await ManagementApi.CallerAsync(http), query, filter, n, http.RequestAborted);
             return Results.Ok(new PackageHitsView(hits.Select(h => new PackageHitView(h.Repository, h.Digest, h.Tags, h.Type, h.Name, h.Version, h.Purl, h.Path)).ToList(), truncated));

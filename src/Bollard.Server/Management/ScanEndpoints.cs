@@ -46,18 +46,21 @@ internal static class ScanEndpoints
         api.MapGet("/repositories/{**path:manifestpath(sbom)}", async (HttpContext http, string path, string? format, ScanService scans) =>
         {
             var (repository, digest) = Split(path, "sbom");
-            string artifactType = (format ?? "cyclonedx").ToLowerInvariant() switch
-            {
-                "cyclonedx" => ScanService.CycloneDxArtifactType,
-                "spdx" => ScanService.SpdxArtifactType,
-                _ => throw new ManagementException(ManagementError.BadRequest, $"format '{format}' is not cyclonedx or spdx"),
-            };
-            var attached = await scans.AttachedSbomAsync(await ManagementApi.CallerAsync(http), repository, digest, artifactType, http.RequestAborted)
-                ?? throw new ManagementException(ManagementError.NotFound, $"no {format ?? "cyclonedx"} SBOM for {digest} in '{repository}' yet (see .../scan for the scan state)");
-            http.Response.Headers["X-Bollard-Sbom-Referrer"] = attached.Referrer.Digest.ToString();
-            http.Response.Headers["X-Bollard-Sbom-Generated"] = attached.Generated ? "true" : "false";
-            return Results.Stream(attached.Content, artifactType);
-        }).WithSummary("The image's SBOM (?format=cyclonedx|spdx): Bollard's referrer, else the producer's (pull). Path: /repositories/{name}/manifests/{digest}/sbom");
+            string f = (format ?? "cyclonedx").ToLowerInvariant();
+            var sbom = await scans.SbomAsync(await ManagementApi.CallerAsync(http), repository, digest, f, http.RequestAborted)
+                ?? throw new ManagementException(ManagementError.NotFound, $"no {f} SBOM for {digest} in '{repository}' yet (see .../scan for the scan state)");
+            if (sbom.Referrer is { } referrer) http.Response.Headers["X-Bollard-Sbom-Referrer"] = referrer.ToString();
+            http.Response.Headers["X-Bollard-Sbom-Generated"] = sbom.Generated ? "true" : "false";
+            return Results.Stream(sbom.Content, sbom.MediaType);
+        }).WithSummary("The image's SBOM (?format=cyclonedx|spdx): the attached referrer (Bollard's, else the producer's), else made from the stored inventory (pull). Path: /repositories/{name}/manifests/{digest}/sbom");
+
+        api.MapGet("/repositories/{**path:manifestpath(size)}", async (HttpContext http, string path, ScanService scans) =>
+        {
+            var (repository, digest) = Split(path, "size");
+            var report = await scans.SizeAsync(await ManagementApi.CallerAsync(http), repository, digest, http.RequestAborted)
+                ?? throw new ManagementException(ManagementError.NotFound, $"no size report for {digest} in '{repository}' yet (see .../scan for the scan state)");
+            return Results.Ok(report);
+        }).WithSummary("The image's size analysis: per layer compressed and uncompressed size and command, largest files, wasted bytes, base-image share (pull). Path: /repositories/{name}/manifests/{digest}/size");
 
         api.MapGet("/vulnerabilities", async (HttpContext http, string? repository, ScanService scans) =>
         {

@@ -44,6 +44,7 @@ public sealed record ScanExceptionView(long Id, string AdvisoryId, string Namesp
 [JsonSerializable(typeof(FindingsView))]
 [JsonSerializable(typeof(RepositoryVulnerabilitiesView))]
 [JsonSerializable(typeof(PackageHitsView))]
+[JsonSerializable(typeof(ImageSizeReport))]
 [JsonSerializable(typeof(ScanExceptionRequest))]
 [JsonSerializable(typeof(ScanExceptionView))]
 [JsonSerializable(typeof(List<ScanExceptionView>))]

@@ -55,20 +55,21 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
             ON CONFLICT(digest) DO UPDATE SET state = @state, reason = @reason, finished_at = @now, updated_at = @now
             """, new { digest, state, reason, now = now.ToUnixTimeMilliseconds() }, tx), ct);
 
-    public Task SaveScanAsync(ImageInventory inventory, IReadOnlyList<Finding> findings, string? advisoryGeneration, DateTimeOffset now, CancellationToken ct)
+    public Task SaveScanAsync(ImageInventory inventory, ImageSizeReport? size, IReadOnlyList<Finding> findings, string? advisoryGeneration, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         ArgumentNullException.ThrowIfNull(findings);
         byte[] json = ScanJson.Serialize(inventory);
+        byte[]? sizeJson = size is null ? null : ScanJson.Serialize(size);
         string digest = inventory.ManifestDigest;
         long ms = now.ToUnixTimeMilliseconds();
         return db.WriteAsync(async (c, tx) =>
         {
             await c.ExecuteAsync(
                 """
-                INSERT INTO scan_inventories(digest, engine_version, inventory) VALUES (@digest, @engine, @json)
-                ON CONFLICT(digest) DO UPDATE SET engine_version = @engine, inventory = @json
-                """, new { digest, engine = inventory.EngineVersion, json }, tx).ConfigureAwait(false);
+                INSERT INTO scan_inventories(digest, engine_version, inventory, size_report) VALUES (@digest, @engine, @json, @sizeJson)
+                ON CONFLICT(digest) DO UPDATE SET engine_version = @engine, inventory = @json, size_report = coalesce(@sizeJson, size_report)
+                """, new { digest, engine = inventory.EngineVersion, json, sizeJson }, tx).ConfigureAwait(false);
             await c.ExecuteAsync("DELETE FROM scan_packages WHERE digest = @digest", new { digest }, tx).ConfigureAwait(false);
             using (var insert = c.CreateCommand())
             {
@@ -152,6 +153,26 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
         byte[]? json = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<byte[]?>(new CommandDefinition(
             "SELECT inventory FROM scan_inventories WHERE digest = @digest", new { digest }, cancellationToken: ct))).ConfigureAwait(false);
         return json is null ? null : ScanJson.Deserialize<ImageInventory>(json);
+    }
+
+    public async Task<ImageSizeReport?> GetSizeReportAsync(string digest, CancellationToken ct)
+    {
+        byte[]? json = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<byte[]?>(new CommandDefinition(
+            "SELECT size_report FROM scan_inventories WHERE digest = @digest", new { digest }, cancellationToken: ct))).ConfigureAwait(false);
+        return json is null ? null : ScanJson.Deserialize<ImageSizeReport>(json);
+    }
+
+    public Task AddWarningsAsync(string digest, IReadOnlyList<string> warnings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(warnings);
+        return db.WriteAsync(async (c, tx) =>
+        {
+            string? stored = await c.ExecuteScalarAsync<string?>("SELECT warnings FROM scan_images WHERE digest = @digest", new { digest }, tx).ConfigureAwait(false);
+            var all = stored is null ? [] : JsonSerializer.Deserialize<List<string>>(stored, ScanJson.Options) ?? [];
+            all.AddRange(warnings.Where(w => !all.Contains(w)));
+            return await c.ExecuteAsync("UPDATE scan_images SET warnings = @w WHERE digest = @digest",
+                new { digest, w = JsonSerializer.Serialize(all.TakeLast(200).ToList(), ScanJson.Options) }, tx).ConfigureAwait(false);
+        }, ct);
     }
 
     public async Task<IReadOnlyList<Finding>> GetFindingsAsync(string digest, CancellationToken ct)
@@ -254,6 +275,11 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
             """, new { name = repository.Value }, cancellationToken: ct))).ConfigureAwait(false);
         return rows.Select(r => new RepositoryImage(r.Digest, r.MediaType, Tags(r.Tags), r.State is null ? null : Enum.Parse<ScanState>(r.State))).ToList();
     }
+
+    public async Task<IReadOnlyList<RepositoryName>> RepositoriesOfAsync(string digest, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QueryAsync<string>(new CommandDefinition(
+            "SELECT r.name FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE m.digest = @digest ORDER BY r.name",
+            new { digest }, cancellationToken: ct))).ConfigureAwait(false)).Select(RepositoryName.Parse).ToList();
 
     public async Task<IReadOnlySet<string>> SharedLayersAsync(string digest, IReadOnlyCollection<string> layers, CancellationToken ct)
     {

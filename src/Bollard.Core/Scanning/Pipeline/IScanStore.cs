@@ -29,7 +29,14 @@ public interface IScanStore
     /// Stores a finished scan in one transaction: the inventory (replacing an earlier one), its package index, the findings
     /// and the state <see cref="ScanState.Done"/> matched at <paramref name="advisoryGeneration"/>.
     /// </summary>
-    Task SaveScanAsync(ImageInventory inventory, IReadOnlyList<Finding> findings, string? advisoryGeneration, DateTimeOffset now, CancellationToken ct);
+    /// <param name="size">The size report made with the inventory; null keeps the stored one (a re-used inventory).</param>
+    Task SaveScanAsync(ImageInventory inventory, ImageSizeReport? size, IReadOnlyList<Finding> findings, string? advisoryGeneration, DateTimeOffset now, CancellationToken ct);
+
+    /// <returns>null when no size report is stored for the digest.</returns>
+    Task<ImageSizeReport?> GetSizeReportAsync(string digest, CancellationToken ct);
+
+    /// <summary>Adds warnings met after the inventory (an SBOM referrer refused) to the scan state's warnings.</summary>
+    Task AddWarningsAsync(string digest, IReadOnlyList<string> warnings, CancellationToken ct);
 
     /// <summary>Replaces the findings of a re-matched image (its inventory is unchanged); does nothing when the digest has no inventory any more.</summary>
     /// <returns>false when the image has no stored inventory (deleted meanwhile).</returns>
@@ -59,6 +66,9 @@ public interface IScanStore
 
     /// <summary>The image manifests and indexes of a repository with their tags and scan states.</summary>
     Task<IReadOnlyList<RepositoryImage>> ListRepositoryImagesAsync(RepositoryName repository, CancellationToken ct);
+
+    /// <summary>The repositories holding a manifest with <paramref name="digest"/>, in ordinal order.</summary>
+    Task<IReadOnlyList<RepositoryName>> RepositoriesOfAsync(string digest, CancellationToken ct);
 
     /// <summary>Which of <paramref name="layers"/> a manifest other than <paramref name="digest"/> also references (in any repository): the shared, base-image share of the size report.</summary>
     Task<IReadOnlySet<string>> SharedLayersAsync(string digest, IReadOnlyCollection<string> layers, CancellationToken ct);
