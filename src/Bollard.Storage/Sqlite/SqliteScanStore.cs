@@ -13,6 +13,10 @@ namespace Bollard.Storage.Sqlite;
 /// compact JSON row; its packages are also rows of <c>scan_packages</c> (indexed by advisory key and purl) so that the
 /// re-match after an import and the packages query never open an inventory they do not need.
 /// </summary>
+/// <remarks>
+/// Rows are written only while a manifest with the digest exists (every write checks it on the single writer), so a scan
+/// that finishes after its image was deleted and forgotten leaves nothing behind.
+/// </remarks>
 public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
 {
     /// <summary>SQLite's default limit of host parameters is 32766; stay well under it.</summary>
@@ -31,14 +35,14 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
     public Task MarkQueuedAsync(string digest, long jobId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.ExecuteAsync(
             """
-            INSERT INTO scan_images(digest, state, job_id, queued_at, updated_at) VALUES (@digest, 'Queued', @jobId, @now, @now)
+            INSERT INTO scan_images(digest, state, job_id, queued_at, updated_at) SELECT @digest, 'Queued', @jobId, @now, @now WHERE EXISTS (SELECT 1 FROM manifests WHERE digest = @digest)
             ON CONFLICT(digest) DO UPDATE SET state = 'Queued', reason = NULL, job_id = @jobId, queued_at = @now, started_at = NULL, updated_at = @now
             """, new { digest, jobId, now = now.ToUnixTimeMilliseconds() }, tx), ct);
 
     public Task MarkRunningAsync(string digest, long jobId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.ExecuteAsync(
             """
-            INSERT INTO scan_images(digest, state, job_id, queued_at, started_at, updated_at) VALUES (@digest, 'Running', @jobId, @now, @now, @now)
+            INSERT INTO scan_images(digest, state, job_id, queued_at, started_at, updated_at) SELECT @digest, 'Running', @jobId, @now, @now, @now WHERE EXISTS (SELECT 1 FROM manifests WHERE digest = @digest)
             ON CONFLICT(digest) DO UPDATE SET state = 'Running', reason = NULL, job_id = @jobId, started_at = @now, updated_at = @now
             """, new { digest, jobId, now = now.ToUnixTimeMilliseconds() }, tx), ct);
 
@@ -51,7 +55,7 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
     private Task SetEndedAsync(string digest, string state, string reason, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.ExecuteAsync(
             """
-            INSERT INTO scan_images(digest, state, reason, finished_at, updated_at) VALUES (@digest, @state, @reason, @now, @now)
+            INSERT INTO scan_images(digest, state, reason, finished_at, updated_at) SELECT @digest, @state, @reason, @now, @now WHERE EXISTS (SELECT 1 FROM manifests WHERE digest = @digest)
             ON CONFLICT(digest) DO UPDATE SET state = @state, reason = @reason, finished_at = @now, updated_at = @now
             """, new { digest, state, reason, now = now.ToUnixTimeMilliseconds() }, tx), ct);
 
@@ -65,6 +69,9 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
         long ms = now.ToUnixTimeMilliseconds();
         return db.WriteAsync(async (c, tx) =>
         {
+            // A manifest deleted while its scan ran was forgotten on ManifestDeleted (same writer, in commit order): store nothing for it.
+            if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM manifests WHERE digest = @digest", new { digest }, tx).ConfigureAwait(false) == 0)
+                return 0;
             await c.ExecuteAsync(
                 """
                 INSERT INTO scan_inventories(digest, engine_version, inventory, size_report) VALUES (@digest, @engine, @json, @sizeJson)
