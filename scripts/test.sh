@@ -16,6 +16,7 @@ tools=(
   rustc:rustc
   objcopy:binutils
   rpmbuild:rpm
+  docker-registry:docker-registry
 )
 need=()
 for pair in "${tools[@]}"; do command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}"); done
