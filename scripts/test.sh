@@ -17,6 +17,7 @@ tools=(
   objcopy:binutils
   rpmbuild:rpm
   docker-registry:docker-registry
+  javac:default-jdk-headless
 )
 need=()
 for pair in "${tools[@]}"; do command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}"); done

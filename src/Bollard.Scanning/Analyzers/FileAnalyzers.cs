@@ -1,5 +1,6 @@
 using Bollard.Scanning.Analyzers.Languages.Binaries;
 using Bollard.Scanning.Analyzers.Languages.DotNet;
+using Bollard.Scanning.Analyzers.Languages.Java;
 using Bollard.Scanning.Analyzers.Languages.Npm;
 using Bollard.Scanning.Analyzers.Languages.Python;
 using Bollard.Scanning.Analyzers.Os;
@@ -26,5 +27,6 @@ public static class FileAnalyzers
         new PackagesLockAnalyzer(),
         new PythonMetadataAnalyzer(),
         new ElfBinaryAnalyzer(),
+        new JavaArchiveAnalyzer(),
     ];
 }
