@@ -3,6 +3,7 @@ using Bollard.Scanning.Analyzers.Languages.DotNet;
 using Bollard.Scanning.Analyzers.Languages.Java;
 using Bollard.Scanning.Analyzers.Languages.Npm;
 using Bollard.Scanning.Analyzers.Languages.Python;
+using Bollard.Scanning.Analyzers.Languages.Ruby;
 using Bollard.Scanning.Analyzers.Os;
 using Bollard.Scanning.Layers;
 
@@ -28,5 +29,6 @@ public static class FileAnalyzers
         new PythonMetadataAnalyzer(),
         new ElfBinaryAnalyzer(),
         new JavaArchiveAnalyzer(),
+        new GemspecAnalyzer(),
     ];
 }
