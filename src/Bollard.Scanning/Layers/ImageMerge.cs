@@ -97,6 +97,7 @@ internal static class ImageMerge
             }
         }
 
+        DropLockEntriesOfInstalledPackages(packages);
         packages.Sort((a, b) =>
         {
             int c = string.CompareOrdinal(a.Type, b.Type);
@@ -155,6 +156,29 @@ internal static class ImageMerge
             },
             image.SharedLayerDigests);
         return (inventory, size);
+    }
+
+    /// <summary>
+    /// One npm package installed in a project is listed twice: by its <c>node_modules/**/package.json</c> and by the
+    /// project's <c>package-lock.json</c>. The installed copy is the truth (its layer, its licence), so a lock-file
+    /// entry is dropped when the same name and version is installed under that lock file's own <c>node_modules</c>;
+    /// a lock entry with nothing installed (a lock file copied without <c>npm ci</c>) stays, and two projects that each
+    /// install the package keep a package each. Without this every npm finding would be reported twice.
+    /// </summary>
+    private static void DropLockEntriesOfInstalledPackages(List<ScanPackage> packages)
+    {
+        var installed = new HashSet<(string Name, string Version, string ProjectDir)>();
+        foreach (var p in packages)
+        {
+            if (p.Type != PackageTypes.Npm || !p.Path.EndsWith("/package.json", StringComparison.Ordinal)) continue;
+            int nm = p.Path.IndexOf("/node_modules/", StringComparison.Ordinal);
+            if (nm >= 0) installed.Add((p.Name, p.Version, p.Path[..nm]));
+        }
+        if (installed.Count == 0) return;
+        packages.RemoveAll(p =>
+            p.Type == PackageTypes.Npm
+            && p.Path.EndsWith("/package-lock.json", StringComparison.Ordinal)
+            && installed.Contains((p.Name, p.Version, p.Path[..p.Path.LastIndexOf('/')])));
     }
 
     private static OsInfo? FindOs(MergedView view, Dictionary<string, Tracked> tracked)

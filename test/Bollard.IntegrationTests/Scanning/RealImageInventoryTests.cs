@@ -50,10 +50,11 @@ public sealed class RealImageInventoryTests(RealImageFixture images, ITestOutput
         var inventory = await images.InventoryAsync("bookworm-npm");
         var npm = inventory.Packages.Where(p => p.Type == PackageTypes.Npm).ToList();
 
-        var lodash = npm.Where(p => p.Name == "lodash").ToList();
-        Assert.NotEmpty(lodash);
-        Assert.All(lodash, p => Assert.Equal("4.17.15", p.Version));
-        Assert.All(lodash, p => Assert.Equal(inventory.Layers[1].Digest, p.LayerDigest));
+        // Installed (node_modules) and locked (package-lock.json): one package, from the installed copy.
+        var lodash = Assert.Single(npm, p => p.Name == "lodash");
+        Assert.Equal("4.17.15", lodash.Version);
+        Assert.Equal("/app/node_modules/lodash/package.json", lodash.Path);
+        Assert.Equal(inventory.Layers[1].Digest, lodash.LayerDigest);
         Assert.Contains(npm, p => p is { Name: "minimist", Version: "1.2.0" });
         Assert.Contains(npm, p => p.Purl == "pkg:npm/lodash@4.17.15");
         // The Debian packages still come from the base layer.
