@@ -38,6 +38,9 @@ internal sealed class LayerReader(IReadOnlyList<IFileAnalyzer> analyzers, ScanLi
                 LayerReadException => e.Message,
                 // System.Formats.Tar reads GNU sparse entries ('S', GNU tar --sparse) no further than their header.
                 NotSupportedException => $"unreadable from here on ({e.Message}): rest of the layer skipped",
+                // A tar stream cut short, often only its padding and end-of-archive blocks (Debian's umoci 0.4.7 writes
+                // such layers with `umoci insert`; GNU tar says "Unexpected EOF in archive" about them too).
+                EndOfStreamException => "the tar stream ends early (truncated, or no end-of-archive marker): the entries before the end were analyzed",
                 _ => $"unreadable ({e.GetType().Name}: {e.Message})",
             };
 

@@ -26,7 +26,7 @@ public sealed class ScanPipelineTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ExternalTool.Require("npm");
-        _server = await BollardServer.StartAsync(new Dictionary<string, string?> { ["Jobs:PollInterval"] = "00:00:00.100" }, output: output, time: _clock);
+        _server = await BollardServer.StartAsync(new Dictionary<string, string?> { ["Jobs:PollInterval"] = "00:00:00.100", ["Scanning:Enabled"] = "true" }, output: output, time: _clock);
     }
 
     public async Task DisposeAsync()
@@ -183,12 +183,12 @@ public sealed class ScanPipelineTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task QueuedScan_SurvivesARestart()
     {
-        await _server.RestartAsync(new Dictionary<string, string?> { ["Jobs:PollInterval"] = "01:00:00" });
+        await _server.RestartAsync(new Dictionary<string, string?> { ["Jobs:PollInterval"] = "01:00:00", ["Scanning:Enabled"] = "true" });
         // The runner looked for work when it started and sleeps an hour: the scan of this push stays queued.
         string digest = await ScanImages.PushDebianAsync(_work, _server.HostPort, "restart/app", "1", null);
         var queued = await ScanImages.WaitForStateAsync(_server.Client, "restart/app", digest, s => s != "none");
         Assert.Equal("queued", queued["state"]!.GetValue<string>());
-        await _server.RestartAsync(new Dictionary<string, string?> { ["Jobs:PollInterval"] = "00:00:00.100" });
+        await _server.RestartAsync(new Dictionary<string, string?> { ["Jobs:PollInterval"] = "00:00:00.100", ["Scanning:Enabled"] = "true" });
         var done = await ScanImages.WaitForStateAsync(_server.Client, "restart/app", digest, s => s is "done" or "failed");
         Assert.Equal("done", done["state"]!.GetValue<string>());
         Assert.Equal(queued["jobId"]!.GetValue<long>(), done["jobId"]!.GetValue<long>());

@@ -17,7 +17,7 @@ public sealed class ScanStateTests : IAsyncLifetime
     private readonly string _work = TempDir.Create("bollard-scan-state-");
     private AccessServer _access = null!;
 
-    public async Task InitializeAsync() => _access = await AccessServer.StartAsync();
+    public async Task InitializeAsync() => _access = await AccessServer.StartAsync(new Dictionary<string, string?> { ["Scanning:Enabled"] = "true" });
 
     public async Task DisposeAsync()
     {

@@ -85,6 +85,8 @@ public sealed partial class BollardProcess : IAsyncDisposable
         // Nothing from the test runner's environment (BOLLARD__*, BOLLARD_ADMIN_PASSWORD) may reconfigure the child.
         foreach (string key in psi.Environment.Keys.Where(k => k.StartsWith("BOLLARD", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
+        // As in BollardServer: the crash and event tests count events and manifests, which scanning would add to.
+        psi.Environment["BOLLARD__SCANNING__ENABLED"] = "false";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
