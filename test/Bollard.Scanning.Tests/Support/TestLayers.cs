@@ -13,31 +13,35 @@ internal sealed class TestLayer
     private readonly MemoryStream tar = new();
     private readonly TarWriter writer;
 
+    // A fixed time: the same files always make the same bytes (PAX would write the current time with fractions, so
+    // two builds of one layer differed in size now and then).
+    private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public TestLayer() => writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true);
 
     public TestLayer File(string name, string content, int mode = 0x1A4) => File(name, Encoding.UTF8.GetBytes(content), mode);
 
     public TestLayer File(string name, byte[] content, int mode = 0x1A4)
     {
-        writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content), Mode = (UnixFileMode)mode });
+        writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content), Mode = (UnixFileMode)mode, ModificationTime = Epoch });
         return this;
     }
 
     public TestLayer Dir(string name)
     {
-        writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name) { Mode = (UnixFileMode)0x1ED });
+        writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name) { Mode = (UnixFileMode)0x1ED, ModificationTime = Epoch });
         return this;
     }
 
     public TestLayer Symlink(string name, string target)
     {
-        writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target });
+        writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target, ModificationTime = Epoch });
         return this;
     }
 
     public TestLayer HardLink(string name, string target)
     {
-        writer.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, name) { LinkName = target });
+        writer.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, name) { LinkName = target, ModificationTime = Epoch });
         return this;
     }
 
