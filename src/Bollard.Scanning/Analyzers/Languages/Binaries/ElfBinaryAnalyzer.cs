@@ -32,9 +32,8 @@ public sealed class ElfBinaryAnalyzer : IFileAnalyzer
         AnalyzedFile whole = file;
         if (!file.Content.CanSeek)
         {
-            var magic = new byte[4];
-            int n = await file.Content.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, ct).ConfigureAwait(false);
-            if (n < 4 || !ElfImage.HasMagic(magic))
+            byte[] magic = await PrefixedStream.PeekAsync(file.Content, 4, ct).ConfigureAwait(false);
+            if (magic.Length < 4 || !ElfImage.HasMagic(magic))
             {
                 return FileAnalysis.Empty;
             }
