@@ -52,4 +52,20 @@ public enum RegistryEventKind
     /// image, <see cref="RegistryEvent.Detail"/> the advisories gained and lost. One event per changed image, never for unchanged ones.
     /// </summary>
     FindingsChanged,
+
+    /// <summary>
+    /// A signature of an image arrived (issue 9): a cosign <c>.sig</c> manifest, a Sigstore bundle or a Notation referrer was
+    /// pushed or made by a server-held key. <see cref="RegistryEvent.Digest"/> is the signed image, <see cref="RegistryEvent.Detail"/>
+    /// the format and the signature manifest. Appended by the trust feature in its own transaction, after the push.
+    /// </summary>
+    ImageSigned,
+
+    /// <summary>
+    /// An enforcement point found an image violating its trust policy (issue 9): <see cref="RegistryEvent.Digest"/> is the
+    /// image, <see cref="RegistryEvent.Detail"/> the point, the mode (blocked or warned) and the first reasons.
+    /// </summary>
+    PolicyViolation,
+
+    /// <summary>A trust policy was created, changed or removed (issue 9); <see cref="RegistryEvent.Detail"/> names it and its new version.</summary>
+    PolicyChanged,
 }

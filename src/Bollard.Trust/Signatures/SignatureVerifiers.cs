@@ -1,0 +1,17 @@
+namespace Bollard.Trust.Signatures;
+
+/// <summary>Every format's verifier and producer, by format (each format's folder adds its own line).</summary>
+public static class SignatureVerifiers
+{
+    public static IReadOnlyList<ISignatureVerifier> All { get; } =
+    [
+    ];
+
+    public static IReadOnlyList<ISignatureProducer> Producers { get; } =
+    [
+    ];
+
+    public static ISignatureVerifier? For(SignatureFormat format) => All.FirstOrDefault(v => v.Format == format);
+
+    public static ISignatureProducer? ProducerFor(SignatureFormat format) => Producers.FirstOrDefault(p => p.Format == format);
+}
