@@ -80,6 +80,8 @@ public static class ServerServiceCollectionExtensions
         // The read seams a pull-through mirror decorates (docs/architecture.md).
         services.TryAddSingleton<IBlobReader, StoredBlobReader>();
         services.TryAddSingleton<IPullGate, AllowAllPullGate>();
+        // Signature discovery's view of the registry (issue 9): stored artifacts, ungated (docs/trust.md).
+        services.TryAddSingleton<Bollard.Trust.Signatures.IArtifactSource, Bollard.Server.Trust.StoredArtifactSource>();
         services.TryAddSingleton<RegistryEventSignal>();
         services.AddOptions<EventOptions>().Bind(configuration.GetSection(EventOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
