@@ -49,6 +49,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Bollard.Core.Scanning.Pipeline.IScanExceptionStore, SqliteScanExceptionStore>();
         services.AddSingleton<Bollard.Core.Scanning.Advisories.IAdvisoryStore, SqliteAdvisoryStore>();
         services.AddSingleton<Bollard.Core.Scanning.ILayerIndexStore, SqliteLayerIndexStore>();
+        services.AddSingleton<Bollard.Core.Trust.ITrustPolicyStore, SqliteTrustPolicyStore>();
+        services.AddSingleton<Bollard.Core.Trust.IDecisionLog, SqliteDecisionLog>();
         return services;
     }
 }
