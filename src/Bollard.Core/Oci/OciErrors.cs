@@ -43,6 +43,13 @@ public static class OciErrors
     /// <summary>The storage is busy or cannot be reached; retry later (CNCF Distribution's <c>UNAVAILABLE</c>).</summary>
     public static readonly OciError Unavailable = new("UNAVAILABLE", "service unavailable: the registry's storage is busy or unavailable, retry later", 503);
 
+    /// <summary>
+    /// A manifest PUT whose <c>If-Match</c> / <c>If-None-Match</c> does not hold: the tag moved (or appeared) since the
+    /// writer read it (RFC 9110 §15.5.13). Bollard's own code (distribution-spec has none): read the tag again, re-apply
+    /// the change, retry. Other registries ignore the headers (see docs/trust.md).
+    /// </summary>
+    public static readonly OciError PreconditionFailed = new("PRECONDITION_FAILED", "the tag does not point where the request's If-Match or If-None-Match expected", 412);
+
     /// <summary>Every code, for documentation and tests.</summary>
     public static IReadOnlyList<OciError> All { get; } =
     [

@@ -66,8 +66,16 @@ public sealed class ManifestService(
     /// </summary>
     /// <exception cref="OciException"><c>MANIFEST_INVALID</c>, <c>MANIFEST_BLOB_UNKNOWN</c>, <c>DIGEST_INVALID</c>,
     /// <c>SIZE_INVALID</c>, or a push check's refusal. Nothing is written then.</exception>
+    public Task<(Digest Digest, ParsedManifest Parsed)> PutAsync(
+        RepositoryName repository, Reference reference, byte[] body, string? contentType, RegistryActor actor, CancellationToken ct) =>
+        PutAsync(repository, reference, body, contentType, null, actor, ct);
+
+    /// <summary>As the overload without <paramref name="condition"/>; with it, only while the reference still points
+    /// where the condition expects (checked inside the transaction, so two writers that read the same tag cannot both
+    /// move it).</summary>
+    /// <exception cref="OciException">Also <c>PRECONDITION_FAILED</c> (412) when the condition does not hold; nothing is written then.</exception>
     public async Task<(Digest Digest, ParsedManifest Parsed)> PutAsync(
-        RepositoryName repository, Reference reference, byte[] body, string? contentType, RegistryActor actor, CancellationToken ct)
+        RepositoryName repository, Reference reference, byte[] body, string? contentType, TagCondition? condition, RegistryActor actor, CancellationToken ct)
     {
         if (body.Length > options.MaxManifestBytes)
             throw new OciException(OciErrors.ManifestTooLarge, $"{body.Length} bytes is over the limit of {options.MaxManifestBytes} bytes");
@@ -101,6 +109,8 @@ public sealed class ManifestService(
 
             bool existed = await tx.ManifestExistsAsync(repository, digest, ct).ConfigureAwait(false);
             Digest? previous = reference.Tag is { } t ? await tx.GetTagAsync(repository, t, ct).ConfigureAwait(false) : null;
+            if (condition?.Check(reference.Tag is null ? (existed ? digest : null) : previous) is { } failed)
+                throw new OciException(OciErrors.PreconditionFailed, $"{repository}:{reference}: {failed}");
             await RunPushChecksAsync(new PushCheckContext
             {
                 Change = RegistryChange.PutManifest, Repository = repository, Digest = digest, Tag = reference.Tag,

@@ -63,7 +63,10 @@ public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions 
         var reference = Reference.Parse(route.Reference);
         var ct = context.RequestAborted;
         byte[] body = await BoundedReader.ReadAsync(context.Request.Body, context.Request.ContentLength, options.MaxManifestBytes, ct).ConfigureAwait(false);
-        var (digest, parsed) = await manifests.PutAsync(route.Name, reference, body, context.Request.ContentType, await gate.ActorAsync(context).ConfigureAwait(false), ct).ConfigureAwait(false);
+        // If-Match / If-None-Match make a tag's read-modify-write atomic (appending to a cosign .sig manifest): 412 when the
+        // tag moved since the client read it. Checked by ManifestService inside the manifest transaction.
+        var condition = TagCondition.FromHeaders(context.Request.Headers.IfMatch, context.Request.Headers.IfNoneMatch);
+        var (digest, parsed) = await manifests.PutAsync(route.Name, reference, body, context.Request.ContentType, condition, await gate.ActorAsync(context).ConfigureAwait(false), ct).ConfigureAwait(false);
         var headers = context.Response.Headers;
         context.Response.StatusCode = StatusCodes.Status201Created;
         headers.Location = $"/v2/{route.Name}/manifests/{digest}";
