@@ -59,6 +59,12 @@ public sealed record PolicyDecision
 
     public required DateTimeOffset EvaluatedAt { get; init; }
 
+    /// <summary>
+    /// The earliest time this decision can change by itself, with no new signature, finding or policy: an exception
+    /// expiring, a grace period ending, a signing certificate expiring. Null: not by time alone. Caches end here.
+    /// </summary>
+    public DateTimeOffset? ValidUntil { get; init; }
+
     /// <summary>Served from the decision cache.</summary>
     public bool Cached { get; init; }
 
