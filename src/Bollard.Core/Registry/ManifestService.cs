@@ -19,10 +19,12 @@ public sealed class ManifestService(
     IEnumerable<IPushCheck> pushChecks,
     IPullGate pullGate,
     RegistryOptions options,
-    TimeProvider time)
+    TimeProvider time,
+    IEnumerable<IDeleteCascade>? deleteCascades = null)
 {
     private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
     private readonly IPushCheck[] _pushChecks = pushChecks.ToArray();
+    private readonly IDeleteCascade[] _deleteCascades = deleteCascades?.ToArray() ?? [];
 
     /// <summary>The manifest to serve for a GET or HEAD, once the pull gate allowed it.</summary>
     /// <exception cref="OciException"><c>MANIFEST_UNKNOWN</c>, <c>NAME_UNKNOWN</c> when the repository does not exist,
@@ -216,8 +218,11 @@ public sealed class ManifestService(
         return results;
     }
 
-    /// <summary>The delete of a manifest that exists, by digest, inside <paramref name="tx"/>: B13, push checks, rows, events.</summary>
-    private async Task DeleteManifestInAsync(IMetadataTransaction tx, RepositoryName repository, Digest digest, RegistryActor actor, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// The delete of a manifest that exists, by digest, inside <paramref name="tx"/>: B13, push checks, rows, events; then
+    /// its <see cref="IDeleteCascade"/> dependents through the same path (not theirs: <paramref name="cascade"/> is false for them).
+    /// </summary>
+    private async Task DeleteManifestInAsync(IMetadataTransaction tx, RepositoryName repository, Digest digest, RegistryActor actor, DateTimeOffset now, CancellationToken ct, bool cascade = true)
     {
         // B13: deleting a child of an index breaks the index; the lifecycle GC removes what is really unreferenced.
         if (await tx.FindReferencingManifestAsync(repository, digest, ReferenceKind.Manifest, ct).ConfigureAwait(false) is { } index)
@@ -231,6 +236,15 @@ public sealed class ManifestService(
         foreach (string tag in tags)
             await tx.AppendEventAsync(Event(RegistryEventKind.TagDeleted, repository, actor, now) with { Digest = digest, Tag = tag, Detail = RegistryEvent.CascadeDetail }, ct).ConfigureAwait(false);
         await tx.AppendEventAsync(Event(RegistryEventKind.ManifestDeleted, repository, actor, now) with { Digest = digest }, ct).ConfigureAwait(false);
+        if (!cascade) return;
+        foreach (var dependents in _deleteCascades)
+        {
+            foreach (var dependent in await dependents.DependentsAsync(repository, digest, ct).ConfigureAwait(false))
+            {
+                if (dependent != digest && await tx.ManifestExistsAsync(repository, dependent, ct).ConfigureAwait(false))
+                    await DeleteManifestInAsync(tx, repository, dependent, actor, now, ct, cascade: false).ConfigureAwait(false);
+            }
+        }
     }
 
     public async Task<Page> ListTagsAsync(RepositoryName repository, int? n, string? last, CancellationToken ct)

@@ -33,6 +33,7 @@ public static class ScanningServiceCollectionExtensions
         services.AddSingleton(sp => new ImageAnalyzer(sp.GetService<ILayerIndexStore>(), ScanLimits.Default, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<FindingMatcher>();
         services.AddSingleton<SbomAttacher>();
+        services.AddSingleton<Bollard.Core.Registry.Hooks.IDeleteCascade, GeneratedSbomCascade>();
         services.AddSingleton<ScanEvents>();
         services.AddSingleton<ImageScanner>();
         services.AddSingleton<IJobHandler, ScanJobHandler>();

@@ -95,7 +95,8 @@ public sealed class ScanPipelineTests(ITestOutputHelper output) : IAsyncLifetime
         string debian = await ScanImages.PushDebianAsync(_work, _server.HostPort, "scan/debian", "1", null);
         string lodash = await ScanImages.PushDebianAsync(_work, _server.HostPort, "scan/lodash", "1", null, null, ("/app/package-lock.json", lodashLock));
         string minimist = await ScanImages.PushDebianAsync(_work, _server.HostPort, "scan/minimist", "1", null, null, ("/app/package-lock.json", minimistLock));
-        var images = new[] { ("scan/debian", debian), ("scan/lodash", lodash), ("scan/minimist", minimist) };
+        string gone = await ScanImages.PushDebianAsync(_work, _server.HostPort, "scan/gone", "1", null);
+        var images = new[] { ("scan/debian", debian), ("scan/lodash", lodash), ("scan/minimist", minimist), ("scan/gone", gone) };
         foreach (var (repo, digest) in images)
         {
             var state = await ScanImages.WaitForStateAsync(_server.Client, repo, digest, s => s is "done" or "failed" or "skipped");
@@ -120,6 +121,19 @@ public sealed class ScanPipelineTests(ITestOutputHelper output) : IAsyncLifetime
         }
         // The SBOM referrers are not scanned as images.
         Assert.Empty(Ids(await FindingsAsync("scan/lodash", lodash)));
+        // Bollard's SBOMs go with their image: deleting it leaves no referrer (and no blob kept referenced by one).
+        var goneSboms = (await _server.Services.GetRequiredService<Bollard.Core.Storage.IManifestStore>()
+            .ListReferrersAsync(Bollard.Core.Oci.RepositoryName.Parse("scan/gone"), Bollard.Core.Oci.Digest.Parse(gone), null, default)).Select(r => r.Digest.ToString()).ToList();
+        Assert.Equal(2, goneSboms.Count);
+        using (var deleted = await _server.Client.DeleteAsync($"/v2/scan/gone/manifests/{gone}"))
+            Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
+        using (var sbomsAfter = await _server.Client.GetAsync($"/v2/scan/gone/referrers/{gone}"))
+            Assert.Empty((await AccessServer.ExpectAsync(sbomsAfter, HttpStatusCode.OK, "referrers"))["manifests"]!.AsArray());
+        foreach (string sbom in goneSboms)
+        {
+            using var missing = await _server.Client.GetAsync($"/v2/scan/gone/manifests/{sbom}");
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
 
         var scanner = _server.Services.GetRequiredService<ImageScanner>();
         long layersRead = scanner.LayersRead;
