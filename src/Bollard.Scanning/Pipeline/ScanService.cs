@@ -200,6 +200,9 @@ public sealed class ScanService(
         return (hits, truncated);
     }
 
+    /// <summary>Raised after an exception is added or removed (the trust-policy decision caches drop what it may change).</summary>
+    public event Action? ExceptionsChanged;
+
     /// <summary>Every exception (anyone authenticated may read them: they say what is hidden where).</summary>
     public async Task<IReadOnlyList<ScanExceptionRule>> ListExceptionsAsync(RegistryCaller caller, CancellationToken ct)
     {
@@ -228,6 +231,7 @@ public sealed class ScanService(
             ExpiresAt = expires, CreatedBy = caller.Principal.Name, CreatedAt = now,
         }, ct).ConfigureAwait(false);
         _exceptions = null;
+        ExceptionsChanged?.Invoke();
         audit.Record(caller.Principal.Name, caller.ClientAddress, ExceptionAddAction, "success", reference: $"exception {stored.Id}",
             detail: $"{stored.AdvisoryId} in {stored.Namespace}{(stored.ImageDigest is null ? "" : " image " + stored.ImageDigest)}{(stored.Package is null ? "" : " package " + stored.Package)} until {stored.ExpiresAt:O}, owner {stored.Owner}");
         return stored;
@@ -242,6 +246,7 @@ public sealed class ScanService(
         await RequireMaintainerAsync(caller, exception.Namespace, ct).ConfigureAwait(false);
         if (!await exceptionStore.DeleteAsync(id, ct).ConfigureAwait(false)) throw new ManagementException(ManagementError.NotFound, $"no exception {id}");
         _exceptions = null;
+        ExceptionsChanged?.Invoke();
         audit.Record(caller.Principal.Name, caller.ClientAddress, ExceptionRemoveAction, "success", reference: $"exception {id}",
             detail: $"{exception.AdvisoryId} in {exception.Namespace}");
     }
@@ -259,8 +264,13 @@ public sealed class ScanService(
     private async Task<IReadOnlyList<ScanExceptionRule>> ExceptionsAsync(CancellationToken ct) =>
         _exceptions ??= await exceptionStore.ListAsync(ct).ConfigureAwait(false);
 
-    /// <summary>The stored findings with OpenVEX (referrers of the image in the repository) and exceptions applied.</summary>
-    internal async Task<(IReadOnlyList<Finding> Findings, IReadOnlyList<string> Warnings)> EffectiveFindingsAsync(RepositoryName repository, Digest digest, CancellationToken ct)
+    internal Task<(IReadOnlyList<Finding> Findings, IReadOnlyList<string> Warnings)> EffectiveFindingsAsync(RepositoryName repository, Digest digest, CancellationToken ct) =>
+        EffectiveFindingsAsync(repository, digest, applyExceptions: true, ct);
+
+    /// <summary>The stored findings with OpenVEX (referrers of the image in the repository) and, unless <paramref name="applyExceptions"/> is false, exceptions applied.</summary>
+    /// <param name="applyExceptions">false for the trust-policy engine, which judges exceptions itself (and when they expire).</param>
+    public async Task<(IReadOnlyList<Finding> Findings, IReadOnlyList<string> Warnings)> EffectiveFindingsAsync(RepositoryName repository, Digest digest, bool applyExceptions,
+        CancellationToken ct)
     {
         var stored = await scans.GetFindingsAsync(digest.ToString(), ct).ConfigureAwait(false);
         if (stored.Count == 0) return (stored, []);
@@ -273,7 +283,7 @@ public sealed class ScanService(
                 if (doc is not null) vex.Add(doc);
                 if (problem is not null) warnings.Add($"OpenVEX {referrer.Digest}: {problem}");
             }
-        var exceptions = await ExceptionsAsync(ct).ConfigureAwait(false);
+        var exceptions = applyExceptions ? await ExceptionsAsync(ct).ConfigureAwait(false) : [];
         var now = time.GetUtcNow();
         string d = digest.ToString();
         var result = new List<Finding>(stored.Count);

@@ -37,6 +37,7 @@ public static class ServerServiceCollectionExtensions
         services.AddBollardJobs(configuration);
         services.AddBollardMetrics(configuration);
         services.AddBollardGc(configuration);
+        services.AddBollardTrust(configuration);
         return services;
     }
 

@@ -42,6 +42,7 @@ public static class ManagementApi
         PackageEndpoints.Map(api);
         ExceptionEndpoints.Map(api);
         AdvisoryEndpoints.Map(api);
+        PolicyEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>

@@ -20,7 +20,8 @@ internal static class BollardCli
                      UserCommands.Create(), RobotCommands.Create(), TokenCommands.Create(), BindingCommands.Create(),
                      NamespaceCommands.Create(), AuditCommand.Create(),
                      RepositoryCommands.Create(), ImmutabilityCommands.Create(), RetentionCommands.Create(), GcCommands.Create(),
-                     WebhookCommands.Create(), UsageCommands.Create(), QuotaCommands.Create(), DbCommands.Create(), ScanCommands.Scan(), ScanCommands.Sbom()]))
+                     WebhookCommands.Create(), UsageCommands.Create(), QuotaCommands.Create(), DbCommands.Create(), ScanCommands.Scan(), ScanCommands.Sbom(),
+                     PolicyCommands.Create()]))
         {
             root.Subcommands.Add(command);
             Register(command);
