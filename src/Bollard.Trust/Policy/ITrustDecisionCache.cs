@@ -1,0 +1,24 @@
+using Bollard.Core.Oci;
+
+namespace Bollard.Trust.Policy;
+
+/// <summary>What the server calls on registry events so that cached decisions never outlive what they were made from. Thread-safe.</summary>
+public interface ITrustDecisionCache
+{
+    /// <summary>A signature of the image was pushed or deleted in <paramref name="repository"/>.</summary>
+    void Invalidate(RepositoryName repository, Digest digest);
+
+    /// <summary>The image's findings, scan state or SBOM changed (shared by every repository holding it).</summary>
+    void Invalidate(Digest digest);
+
+    /// <summary>A policy, an exception or a server-held key changed.</summary>
+    void InvalidateAll();
+}
+
+/// <summary>Evaluates a policy (saved or not) against images, without the cache and without enforcing anything.</summary>
+public interface ITrustDryRun
+{
+    /// <summary>One decision per image, in order. An <c>off</c> policy is evaluated as <c>warn</c>; images outside its namespace are evaluated and say so in a note.</summary>
+    /// <exception cref="ArgumentException">More images than <see cref="TrustEngineOptions.MaxDryRunImages"/>.</exception>
+    Task<IReadOnlyList<PolicyDecision>> DryRunAsync(TrustPolicy policy, IReadOnlyList<(RepositoryName Repository, Digest Digest)> images, CancellationToken ct);
+}

@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Bollard.Core.Oci;
+using Bollard.Trust.Signatures;
+using Microsoft.Extensions.Logging;
+
+namespace Bollard.Trust.Policy;
+
+/// <summary>
+/// The one policy engine behind the pull gate, the admission webhook and <c>bollard policy test</c>: picks the policy
+/// of the repository (<see cref="TrustPolicySelector"/>), finds the image's signatures (<see cref="SignatureDiscovery"/>,
+/// bounded by <see cref="TrustEngineOptions.Discovery"/>), verifies at most <see cref="TrustEngineOptions.MaxSignaturesVerified"/>
+/// of them against the policy's anchors, reads the scan facts when the policy has scanner rules, and evaluates
+/// (<see cref="PolicyEvaluator"/>).
+/// <para>
+/// Decisions are cached per (repository, digest) until the earliest of the TTL and the decision's
+/// <see cref="PolicyDecision.ValidUntil"/> (an exception expiring, a grace period ending, a certificate expiring). The
+/// cache does not re-read policies on a hit: the server calls <see cref="Invalidate(RepositoryName, Digest)"/> when a
+/// signature is pushed or deleted, <see cref="Invalidate(Digest)"/> when an image's findings change, and
+/// <see cref="InvalidateAll"/> when a policy, an exception or a server key changes. Concurrent misses for the same
+/// image share one evaluation. Errors of the sources (a store down) propagate and are not cached. Thread-safe.
+/// </para>
+/// </summary>
+public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, ITrustDryRun
+{
+    private readonly ITrustPolicySource _policies;
+    private readonly IScanFactsSource _scans;
+    private readonly IServerKeyResolver _keys;
+    private readonly SignatureDiscovery _discovery;
+    private readonly Func<SignatureFormat, ISignatureVerifier?> _verifiers;
+    private readonly TimeProvider _time;
+    private readonly TrustEngineOptions _options;
+    private readonly ILogger _logger;
+    private readonly DecisionCache _cache;
+    private readonly ConcurrentDictionary<(string, Digest, long), Lazy<Task<PolicyDecision>>> _inFlight = new();
+
+    /// <param name="verifiers">The verifier of a format; default <see cref="SignatureVerifiers.For"/> (tests may give their own).</param>
+    public TrustEngine(ITrustPolicySource policies, IScanFactsSource scans, IArtifactSource artifacts, IServerKeyResolver keys,
+        TimeProvider time, TrustEngineOptions options, ILogger<TrustEngine> logger, Func<SignatureFormat, ISignatureVerifier?>? verifiers = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _policies = policies;
+        _scans = scans;
+        _keys = keys;
+        _time = time;
+        _options = options;
+        _logger = logger;
+        _verifiers = verifiers ?? SignatureVerifiers.For;
+        _discovery = new SignatureDiscovery(artifacts, options.Discovery);
+        _cache = new DecisionCache(options.CacheEntries);
+    }
+
+    /// <summary>Decisions held by the cache now (for metrics and tests).</summary>
+    public int CachedDecisions => _cache.Count;
+
+    public async ValueTask<PolicyDecision> DecideAsync(RepositoryName repository, Digest digest, DecisionPoint point, CancellationToken ct)
+    {
+        if (_cache.TryGet(repository, digest, _time.GetUtcNow(), out var cached)) return cached with { Cached = true };
+        // Keyed with the cache epoch: a caller arriving after an invalidation never joins an evaluation that started before it.
+        long epoch = _cache.Epoch;
+        var key = (repository.Value, digest, epoch);
+        // Shared work runs without any one caller's token (a caller giving up must not fail the others); it is bounded by
+        // the discovery and verification limits. Each caller waits with its own token. Lazy: GetOrAdd may call the
+        // factory twice, but only the stored Lazy ever starts an evaluation.
+        var task = _inFlight.GetOrAdd(key, k => Start(k, repository, digest, epoch)).Value;
+        return await task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    private Lazy<Task<PolicyDecision>> Start((string, Digest, long) key, RepositoryName repository, Digest digest, long epoch)
+    {
+        Lazy<Task<PolicyDecision>>? lazy = null;
+        lazy = new Lazy<Task<PolicyDecision>>(() =>
+        {
+            var task = ComputeAndCacheAsync(repository, digest, epoch);
+            _ = task.ContinueWith(_ => _inFlight.TryRemove(KeyValuePair.Create(key, lazy!)), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return task;
+        });
+        return lazy;
+    }
+
+    private async Task<PolicyDecision> ComputeAndCacheAsync(RepositoryName repository, Digest digest, long epoch)
+    {
+        await Task.Yield();
+        var now = _time.GetUtcNow();
+        var stopwatch = Stopwatch.StartNew();
+        var all = await _policies.ListAsync(CancellationToken.None).ConfigureAwait(false);
+        var selected = TrustPolicySelector.Select(all, repository.Value);
+        var decision = selected is null
+            ? new PolicyDecision
+            {
+                Allowed = true, Mode = PolicyMode.Off, Repository = repository.Value, Digest = digest.ToString(), EvaluatedAt = now,
+                Notes = ["no trust policy applies to this repository"],
+            }
+            : await EvaluateAsync(selected.Policy, selected.Version, repository, digest, now, CancellationToken.None).ConfigureAwait(false);
+        var expires = now + _options.CacheTtl;
+        if (decision.ValidUntil is { } until && until < expires) expires = until;
+        _cache.Set(repository, digest, decision, expires, epoch);
+        if (_logger.IsEnabled(LogLevel.Debug))
+            Log.Evaluated(_logger, repository.Value, digest, decision.Policy, decision.Allowed, decision.Violations.Count, stopwatch.ElapsedMilliseconds);
+        return decision;
+    }
+
+    /// <summary>Evaluates <paramref name="policy"/> for one image now, without the cache (used by the dry run too).</summary>
+    public async Task<PolicyDecision> EvaluateAsync(TrustPolicy policy, long? version, RepositoryName repository, Digest digest, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var facts = new PolicyFacts { Repository = repository.Value, Digest = digest };
+        if (policy.Mode == PolicyMode.Off) return PolicyEvaluator.Evaluate(policy, version, facts, now);
+
+        if (policy.Signers.Count > 0)
+        {
+            var (anchors, problems) = await ResolveAnchorsAsync(policy, ct).ConfigureAwait(false);
+            var (verdicts, notes) = await VerifyAsync(repository, digest, anchors, now, ct).ConfigureAwait(false);
+            facts = facts with { Signatures = verdicts, SignatureNotes = notes, SignerProblems = problems };
+        }
+        if (policy.NeedsScanFacts) facts = facts with { Scan = await _scans.GetAsync(repository, digest, ct).ConfigureAwait(false) };
+        return PolicyEvaluator.Evaluate(policy, version, facts, now);
+    }
+
+    private async Task<(List<TrustAnchor> Anchors, Dictionary<string, string> Problems)> ResolveAnchorsAsync(TrustPolicy policy, CancellationToken ct)
+    {
+        var anchors = new List<TrustAnchor>(policy.Signers.Count);
+        var problems = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var signer in policy.Signers)
+        {
+            if (signer.Anchor is not null)
+            {
+                anchors.Add(signer.Anchor);
+                continue;
+            }
+            string? pem = await _keys.GetPublicKeyPemAsync(signer.ServerKey!, ct).ConfigureAwait(false);
+            if (pem is null) problems[signer.Name] = $"server key {signer.ServerKey} does not exist";
+            else anchors.Add(new KeyAnchor(signer.Name, pem));
+        }
+        return (anchors, problems);
+    }
+
+    private async Task<(List<SignatureVerdict> Verdicts, List<string> Notes)> VerifyAsync(RepositoryName repository, Digest digest,
+        IReadOnlyList<TrustAnchor> anchors, DateTimeOffset now, CancellationToken ct)
+    {
+        var found = await _discovery.FindAsync(repository.Value, digest, ct).ConfigureAwait(false);
+        var notes = found.Warnings.Select(w => $"signatures: {w}").ToList();
+        var verdicts = new List<SignatureVerdict>();
+        var request = new VerificationRequest(digest, repository.Value, anchors, now);
+        // No de-duplication by layer digest: cosign signers of the same image share one payload (one layer digest) and
+        // differ only in the signature annotation.
+        int verified = 0;
+        foreach (var signature in found.Signatures)
+        {
+            if (verified == _options.MaxSignaturesVerified)
+            {
+                notes.Add($"signatures: {found.Signatures.Count - verified} more signatures were not verified (at most {_options.MaxSignaturesVerified} are per image)");
+                break;
+            }
+            verified++;
+            verdicts.Add(Verify(signature, request));
+        }
+        return (verdicts, notes);
+    }
+
+    private SignatureVerdict Verify(FoundSignature signature, VerificationRequest request)
+    {
+        var verifier = _verifiers(signature.Format);
+        if (verifier is null)
+            return new SignatureVerdict
+            {
+                Format = signature.Format, SignatureManifest = signature.SignatureManifest, LayerIndex = signature.LayerIndex,
+                Problems = [$"no verifier for {signature.Format} signatures in this build"],
+            };
+        try
+        {
+            return verifier.Verify(signature, request);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A verifier must not throw (ISignatureVerifier's contract); if one does, the signature simply does not count.
+            Log.VerifierFailed(_logger, signature.Format.ToString(), signature.Describe(), e);
+            return new SignatureVerdict
+            {
+                Format = signature.Format, SignatureManifest = signature.SignatureManifest, LayerIndex = signature.LayerIndex,
+                Problems = [$"verification failed: {e.Message}"],
+            };
+        }
+    }
+
+    public async Task<IReadOnlyList<PolicyDecision>> DryRunAsync(TrustPolicy policy, IReadOnlyList<(RepositoryName Repository, Digest Digest)> images, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count > _options.MaxDryRunImages)
+            throw new ArgumentException($"a dry run evaluates at most {_options.MaxDryRunImages} images ({images.Count} given)", nameof(images));
+        // An off policy is evaluated as warn: a dry run is asked to show what the policy would say.
+        var evaluated = policy.Mode == PolicyMode.Off ? policy with { Mode = PolicyMode.Warn } : policy;
+        var now = _time.GetUtcNow();
+        var decisions = new List<PolicyDecision>(images.Count);
+        foreach (var (repository, digest) in images)
+        {
+            ct.ThrowIfCancellationRequested();
+            var decision = await EvaluateAsync(evaluated, null, repository, digest, now, ct).ConfigureAwait(false);
+            var extra = new List<string>();
+            if (policy.Mode == PolicyMode.Off) extra.Add("dry run: the policy is off; evaluated as warn");
+            if (!policy.Namespace.Matches(repository.Value)) extra.Add($"dry run: {repository} is outside the policy's namespace {policy.Namespace}");
+            decisions.Add(extra.Count == 0 ? decision : decision with { Notes = [.. extra, .. decision.Notes] });
+        }
+        return decisions;
+    }
+
+    public void Invalidate(RepositoryName repository, Digest digest) => _cache.Invalidate(repository, digest);
+
+    public void Invalidate(Digest digest) => _cache.Invalidate(digest);
+
+    public void InvalidateAll() => _cache.InvalidateAll();
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 9100, Level = LogLevel.Debug, Message = "Trust decision for {Repository}@{Digest}: policy {Policy}, allowed {Allowed}, {Violations} violation(s), {ElapsedMs} ms")]
+        public static partial void Evaluated(ILogger logger, string repository, Digest digest, string? policy, bool allowed, int violations, long elapsedMs);
+
+        [LoggerMessage(EventId = 9101, Level = LogLevel.Warning, Message = "The {Format} verifier threw for {Signature}; the signature does not count")]
+        public static partial void VerifierFailed(ILogger logger, string format, string signature, Exception exception);
+    }
+}
