@@ -5,10 +5,12 @@ public static class SignatureVerifiers
 {
     public static IReadOnlyList<ISignatureVerifier> All { get; } =
     [
+        new Sigstore.SigstoreBundleVerifier(),
     ];
 
     public static IReadOnlyList<ISignatureProducer> Producers { get; } =
     [
+        new Sigstore.SigstoreBundleProducer(),
     ];
 
     public static ISignatureVerifier? For(SignatureFormat format) => All.FirstOrDefault(v => v.Format == format);

@@ -71,7 +71,8 @@ internal static class SigstoreJson
     /// <summary>Standard or URL-safe base64, padded or not (protobuf's JSON parsers accept both).</summary>
     public static byte[]? DecodeBase64(string text)
     {
-        string normalized = text.Trim().Replace('-', '+').Replace('_', '/');
+        // PEM bodies carry line breaks; padding is judged on the characters that count.
+        string normalized = string.Concat(text.Where(c => !char.IsWhiteSpace(c))).Replace('-', '+').Replace('_', '/');
         int pad = normalized.Length % 4;
         if (pad == 1) return null;
         if (pad > 0) normalized += new string('=', 4 - pad);
