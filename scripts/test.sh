@@ -40,6 +40,16 @@ if [ ! -x "$cdxgen_dir/node_modules/.bin/cdxgen" ]; then
 fi
 export BOLLARD_CDXGEN="$cdxgen_dir/node_modules/.bin/cdxgen"
 
+# sigstore-js (npm), the independent Sigstore peers of the bundle interop tests, pinned by their package.json.
+sigstore_pkg=test/Bollard.IntegrationTests/Trust/sigstore-js/package.json
+sigstore_dir="${BOLLARD_TOOLS:-$HOME/.cache/bollard/tools}/sigstore-js-$(sha256sum "$sigstore_pkg" | cut -c1-12)"
+if [ ! -d "$sigstore_dir/node_modules/@sigstore/verify" ]; then
+  echo "installing sigstore-js ($sigstore_pkg)"
+  mkdir -p "$sigstore_dir" && cp "$sigstore_pkg" "$sigstore_dir/package.json"
+  npm install --prefix "$sigstore_dir" --no-audit --no-fund --loglevel=error >/dev/null
+fi
+export BOLLARD_SIGSTORE_JS="$sigstore_dir"
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e
