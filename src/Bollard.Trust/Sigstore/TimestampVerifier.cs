@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
@@ -23,16 +24,8 @@ public static class TimestampVerifier
         ArgumentNullException.ThrowIfNull(signature);
         ArgumentNullException.ThrowIfNull(root);
         if (root.TimestampAuthorities.Count == 0) return new(null, "the trusted root has no timestamp authority");
-        Rfc3161TimestampToken? decoded;
-        try
-        {
-            if (!Rfc3161TimestampToken.TryDecode(token, out decoded, out int consumed) || consumed != token.Length)
-                return new(null, "the RFC 3161 timestamp is malformed");
-        }
-        catch (CryptographicException)
-        {
-            return new(null, "the RFC 3161 timestamp is malformed");
-        }
+        var decoded = Decode(token);
+        if (decoded is null) return new(null, "the RFC 3161 timestamp is malformed");
         var time = decoded.TokenInfo.Timestamp;
         var reasons = new List<string>();
         foreach (var authority in root.TimestampAuthorities)
@@ -69,6 +62,27 @@ public static class TimestampVerifier
             reasons.Add(problem!);
         }
         return new(null, $"the RFC 3161 timestamp is not trusted: {string.Join("; ", reasons.Distinct())}");
+    }
+
+    /// <summary>
+    /// The token itself (a CMS ContentInfo), or the TimeStampResp that carries it (SEQUENCE { PKIStatusInfo, token }),
+    /// which is what TSAs answer and what some clients store as the bundle's signedTimestamp.
+    /// </summary>
+    private static Rfc3161TimestampToken? Decode(byte[] der)
+    {
+        try
+        {
+            if (Rfc3161TimestampToken.TryDecode(der, out var token, out int consumed) && consumed == der.Length) return token;
+            var response = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
+            var status = response.ReadSequence();
+            if (!status.TryReadInt32(out int granted) || granted is not (0 or 1) || !response.HasData) return null;
+            var inner = response.ReadEncodedValue();
+            return Rfc3161TimestampToken.TryDecode(inner, out token, out consumed) && consumed == inner.Length ? token : null;
+        }
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        {
+            return null;
+        }
     }
 
     private static bool HasEku(X509Certificate2 certificate, string oid)
