@@ -33,6 +33,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
         services.AddSingleton<IAccessStore, SqliteAccessStore>();
         services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
+        services.AddSingleton<Bollard.Core.Trust.IImageSigningKeyStore, SqliteImageSigningKeyStore>();
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
         services.AddSingleton<Bollard.Core.Immutability.IImmutabilityStore, SqliteImmutabilityStore>();
         services.AddSingleton<Bollard.Core.Webhooks.IWebhookStore, SqliteWebhookStore>();

@@ -43,6 +43,7 @@ public static class ManagementApi
         ExceptionEndpoints.Map(api);
         AdvisoryEndpoints.Map(api);
         PolicyEndpoints.Map(api);
+        SigningKeyEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>

@@ -48,6 +48,7 @@ public static partial class BollardApplication
         builder.Services.AddBollardRetention(builder.Configuration);
         builder.Services.AddBollardScanning(builder.Configuration);
         builder.Services.AddBollardAdvisoryApi(builder.Configuration);
+        builder.Services.AddBollardSigning(builder.Configuration);
 
         // 2. Check every setting before anything is created: no folder, no database, no admin account.
         var (settings, certificate) = ConfigurationValidator.Validate(layers, SettingsSchema.From(builder.Services));
