@@ -34,6 +34,7 @@ public static class SigningServiceCollectionExtensions
             return new Func<KeyEncryptionKey>(() => kek.Value);
         });
         services.AddSingleton<ServerSigningKeys>();
+        services.TryAddSingleton<Bollard.Trust.Policy.IServerKeyResolver, StoredServerKeyResolver>();
         services.AddSingleton<IRegistryEventSubscriber, ImageSignedEvents>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(SigningApiJson.Default));
         return services;
