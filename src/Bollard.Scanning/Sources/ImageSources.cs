@@ -1,3 +1,4 @@
+using Bollard.Core.Client;
 using Bollard.Core.Oci;
 
 namespace Bollard.Scanning.Sources;

@@ -1,3 +1,4 @@
+using Bollard.Core.Client;
 using Bollard.Core.Oci;
 
 namespace Bollard.Scanning.Sources;
@@ -11,22 +12,44 @@ public sealed class RegistrySource(RegistryClient client, string repository, str
 
     public async Task<IReadOnlyList<SourceImage>> ResolveAsync(PlatformSelection platforms, CancellationToken ct)
     {
-        var (body, mediaType) = await client.GetManifestAsync(repository, reference, ct).ConfigureAwait(false);
-        string? tag = Digest.TryParse(reference, out _) ? null : reference;
-        return await ManifestWalker.WalkAsync(body, mediaType, $"{client.Host}/{repository}", tag, platforms,
-            async (d, c) => (await client.GetManifestAsync(repository, d.Digest.ToString(), c).ConfigureAwait(false)).Body,
-            async (d, c) =>
-            {
-                await using var stream = await client.OpenBlobAsync(repository, d.Digest, c).ConfigureAwait(false);
-                return await ManifestWalker.ReadBoundedAsync(stream, ManifestWalker.MaxConfigBytes, $"the config {d.Digest}", c).ConfigureAwait(false);
-            }, ct).ConfigureAwait(false);
+        try
+        {
+            var manifest = await client.GetManifestAsync(repository, reference, ct).ConfigureAwait(false);
+            string? tag = Digest.TryParse(reference, out _) ? null : reference;
+            return await ManifestWalker.WalkAsync(manifest.Body, manifest.MediaType, $"{client.Host}/{repository}", tag, platforms,
+                async (d, c) => (await client.GetManifestAsync(repository, d.Digest.ToString(), c).ConfigureAwait(false)).Body,
+                async (d, c) =>
+                {
+                    await using var stream = await client.OpenBlobAsync(repository, d.Digest, c).ConfigureAwait(false);
+                    return await ManifestWalker.ReadBoundedAsync(stream, ManifestWalker.MaxConfigBytes, $"the config {d.Digest}", c).ConfigureAwait(false);
+                }, ct).ConfigureAwait(false);
+        }
+        catch (RegistryClientException e)
+        {
+            throw Translate(e);
+        }
     }
 
     public async ValueTask<Stream> OpenAsync(Descriptor blob, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        return await client.OpenBlobAsync(repository, blob.Digest, ct).ConfigureAwait(false);
+        try
+        {
+            return await client.OpenBlobAsync(repository, blob.Digest, ct).ConfigureAwait(false);
+        }
+        catch (RegistryClientException e)
+        {
+            throw Translate(e);
+        }
     }
 
     public void Dispose() => client.Dispose();
+
+    private static ImageSourceException Translate(RegistryClientException e) => new(e.Error switch
+    {
+        RegistryClientError.NotFound => ImageSourceError.NotFound,
+        RegistryClientError.Unauthorized => ImageSourceError.Unauthorized,
+        RegistryClientError.Unreachable => ImageSourceError.Unreachable,
+        _ => ImageSourceError.Invalid,
+    }, e.Message, e);
 }

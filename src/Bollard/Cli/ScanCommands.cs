@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Bollard.Core.Client;
 using Bollard.Core.Scanning;
 using Bollard.Core.Scanning.Advisories;
 using Bollard.Scanning.Advisories;
@@ -141,6 +142,10 @@ internal static class ScanCommands
         catch (ImageSourceException e)
         {
             throw new CliException(e.Error == ImageSourceError.UnknownSource ? CliException.UsageExitCode : CliException.FailureExitCode, e.Message);
+        }
+        catch (RegistryClientException e)
+        {
+            throw CliException.Failure(e.Message);
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Bollard.Scanning.Sources;
+namespace Bollard.Core.Client;
 
 /// <summary>
 /// A user name and password (or token) for a registry, and where they are looked up: flags, then
@@ -13,14 +13,14 @@ public sealed record RegistryCredentials(string Username, string Password)
     public override string ToString() => $"{Username}:***";
 
     /// <summary>The credentials for <paramref name="host"/>, or null to go anonymous.</summary>
-    /// <exception cref="ImageSourceException">Only one of user name and password was given, or the docker config is unreadable.</exception>
+    /// <exception cref="RegistryClientException">Only one of user name and password was given, or the docker config is unreadable.</exception>
     public static RegistryCredentials? Find(string host, string? username, string? password, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
         if (username is not null || password is not null)
         {
             if (string.IsNullOrEmpty(username) || password is null)
-                throw new ImageSourceException(ImageSourceError.Unauthorized, "give both --username and --password");
+                throw new RegistryClientException(RegistryClientError.Unauthorized, "give both --username and --password");
             return new RegistryCredentials(username, password);
         }
         string? envUser = environment("BOLLARD_USERNAME");
@@ -63,7 +63,7 @@ public sealed record RegistryCredentials(string Username, string Password)
         }
         catch (Exception e) when (e is JsonException or FormatException or IOException or UnauthorizedAccessException)
         {
-            throw new ImageSourceException(ImageSourceError.Unauthorized, $"the docker config {path} cannot be read: {e.Message}", e);
+            throw new RegistryClientException(RegistryClientError.Unauthorized, $"the docker config {path} cannot be read: {e.Message}", e);
         }
     }
 
