@@ -226,9 +226,24 @@ public sealed class RegistryClient : IDisposable
     /// </summary>
     public async Task<IReadOnlyList<Descriptor>> ListReferrersAsync(string repository, Digest subject, int max, CancellationToken ct)
     {
+        if (await ReferrersApiAsync(repository, subject, max, ct).ConfigureAwait(false) is { } listed) return listed;
+        var index = await TryGetManifestAsync(repository, FallbackTag(subject), ct).ConfigureAwait(false);
+        if (index is null || !MediaTypes.IsIndex(index.MediaType) || !TryParseIndex(index.Body, out var manifests)) return [];
+        return [.. manifests.Take(max)];
+    }
+
+    /// <summary>Whether the registry answers the OCI 1.1 referrers API (an image index for <paramref name="subject"/>).</summary>
+    public async Task<bool> SupportsReferrersAsync(string repository, Digest subject, CancellationToken ct) =>
+        await ReferrersApiAsync(repository, subject, 1, ct).ConfigureAwait(false) is not null;
+
+    /// <summary>distribution-spec 1.1 "Referrers Tag Schema": <c>&lt;alg&gt;-&lt;hex&gt;</c>.</summary>
+    public static string FallbackTag(Digest subject) => $"{subject.Algorithm.Name}-{subject.Hex}";
+
+    /// <returns>null when the registry has no referrers API.</returns>
+    private async Task<List<Descriptor>?> ReferrersApiAsync(string repository, Digest subject, int max, CancellationToken ct)
+    {
         var result = new List<Descriptor>();
         Uri? next = new(BaseUri, $"v2/{repository}/referrers/{subject}");
-        bool api = false;
         for (int page = 0; next is not null && result.Count < max && page < 100; page++)
         {
             Uri uri = next;
@@ -238,19 +253,15 @@ public sealed class RegistryClient : IDisposable
                 request.Headers.Accept.ParseAdd(MediaTypes.OciIndex);
                 return request;
             }, $"{Host}/{repository}: referrers of {subject}", ct, allowNotFound: true).ConfigureAwait(false);
-            // distribution-spec 1.1: a registry without the API answers 404; some answer an HTML page or JSON that is not an index.
-            if (response is null || MediaTypes.WithoutParameters(response.Content.Headers.ContentType?.MediaType) != MediaTypes.OciIndex) break;
+            // distribution-spec 1.1: a registry without the API answers 404; some answer a page that is not an index.
+            if (response is null || MediaTypes.WithoutParameters(response.Content.Headers.ContentType?.MediaType) != MediaTypes.OciIndex)
+                return page == 0 ? null : result;
             byte[] body = await ReadBoundedAsync(response, MaxManifestBytes, $"the referrers of {Host}/{repository}@{subject}", ct).ConfigureAwait(false);
-            if (!TryParseIndex(body, out var manifests)) break;
-            api = true;
+            if (!TryParseIndex(body, out var manifests)) return page == 0 ? null : result;
             result.AddRange(manifests.Take(max - result.Count));
             next = NextPage(response);
         }
-        if (api) return result;
-        string fallback = $"{subject.Algorithm.Name}-{subject.Hex}";
-        var index = await TryGetManifestAsync(repository, fallback, ct).ConfigureAwait(false);
-        if (index is null || !MediaTypes.IsIndex(index.MediaType) || !TryParseIndex(index.Body, out var listed)) return [];
-        return [.. listed.Take(max)];
+        return result;
     }
 
     public void Dispose() => _http.Dispose();

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using Bollard.Trust.Keys;
+
+namespace Bollard.Cli.Signing;
+
+/// <summary>Reading key, certificate and trust files for the signing commands: bounded, and every problem a one-line usage error.</summary>
+internal static class KeyFiles
+{
+    /// <summary>A key or certificate file is small; anything larger is not one.</summary>
+    public const int MaxPemBytes = 1024 * 1024;
+
+    /// <summary>A Sigstore trusted_root.json (a few certificate authorities and logs) fits well within this.</summary>
+    public const int MaxTrustedRootBytes = 4 * 1024 * 1024;
+
+    /// <summary>The text of a file given to <paramref name="option"/>, at most <paramref name="max"/> bytes.</summary>
+    public static string ReadText(string path, string option, int max = MaxPemBytes)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists) throw CliException.Usage($"{option} '{path}': no such file");
+            if (info.Length > max) throw CliException.Usage($"{option} '{path}' is larger than {max >> 10} KiB: not a key or certificate file");
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CliException.Usage($"{option} '{path}' cannot be read: {e.Message}");
+        }
+    }
+
+    /// <summary>Every <c>CERTIFICATE</c> PEM block of a file (leaf first when it is a chain), checked to parse.</summary>
+    public static List<string> ReadCertificates(string path, string option)
+    {
+        string text = ReadText(path, option);
+        var certificates = new List<string>();
+        int offset = 0;
+        while (offset < text.Length && PemEncoding.TryFind(text.AsSpan(offset), out var fields))
+        {
+            var block = text.AsSpan(offset)[fields.Location];
+            if (text.AsSpan(offset)[fields.Label].SequenceEqual("CERTIFICATE"))
+            {
+                try
+                {
+                    using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(block);
+                }
+                catch (CryptographicException e)
+                {
+                    throw CliException.Usage($"{option} '{path}': a certificate does not parse ({e.Message})");
+                }
+                certificates.Add(block.ToString());
+            }
+            offset += fields.Location.End.Value;
+        }
+        if (certificates.Count == 0) throw CliException.Usage($"{option} '{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        return certificates;
+    }
+
+    /// <summary>A public key file (PEM SubjectPublicKeyInfo), checked to parse.</summary>
+    public static string ReadPublicKey(string path, string option)
+    {
+        string pem = ReadText(path, option);
+        try
+        {
+            _ = VerificationKey.FromPem(pem);
+        }
+        catch (FormatException e)
+        {
+            throw CliException.Usage($"{option} '{path}': {e.Message}");
+        }
+        return pem;
+    }
+}

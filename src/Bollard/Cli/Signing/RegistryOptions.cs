@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Bollard.Core.Client;
+
+namespace Bollard.Cli.Signing;
+
+/// <summary>The registry options <c>bollard sign</c> and <c>bollard verify</c> share: the image and how to reach its registry.</summary>
+internal sealed class RegistryOptions
+{
+    public Argument<string> Image { get; } = new("IMAGE") { Description = "docker://HOST/NAME:TAG or docker://HOST/NAME@sha256:..." };
+    public Option<string?> Username { get; } = new("--username", "-u") { Description = "Registry user (else $BOLLARD_USERNAME, else the docker config)" };
+    public Option<string?> Password { get; } = new("--password", "-p") { Description = "Registry password or token (else $BOLLARD_PASSWORD)" };
+    public Option<bool> Insecure { get; } = new("--insecure") { Description = "Plain HTTP to the registry (always allowed for loopback)" };
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Image);
+        command.Options.Add(Username);
+        command.Options.Add(Password);
+        command.Options.Add(Insecure);
+    }
+
+    /// <exception cref="CliException">Not an image reference (exit code 2).</exception>
+    public ImageReference ParseImage(ParseResult parse) =>
+        ImageReference.TryParse(parse.GetValue(Image), out var image, out string? problem) ? image : throw CliException.Usage(problem);
+
+    /// <summary>A client for the image's registry with the credentials of the flags, the environment or the docker config.</summary>
+    public RegistryClient Client(ParseResult parse, ImageReference image)
+    {
+        RegistryCredentials? credentials;
+        try
+        {
+            credentials = RegistryCredentials.Find(image.Host, parse.GetValue(Username), parse.GetValue(Password), Environment.GetEnvironmentVariable);
+        }
+        catch (RegistryClientException e)
+        {
+            throw CliException.Usage(e.Message);
+        }
+        return new RegistryClient(image.Host, credentials, parse.GetValue(Insecure));
+    }
+}
