@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Bollard.Core.Oci;
+using Bollard.Core.Registry;
 
 namespace Bollard.Core.Client;
 
@@ -106,7 +107,7 @@ public sealed class RegistryClient : IDisposable
     /// other registries ignore the headers.
     /// </summary>
     /// <returns>The digest the registry reports (<c>Docker-Content-Digest</c>), else the SHA-256 of the body.</returns>
-    public async Task<Digest> PutManifestAsync(string repository, string reference, string mediaType, byte[] body, ManifestCondition? condition, CancellationToken ct)
+    public async Task<Digest> PutManifestAsync(string repository, string reference, string mediaType, byte[] body, TagCondition? condition, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(body);
         using var response = await SendAsync(repository, true, () =>
@@ -116,8 +117,13 @@ public sealed class RegistryClient : IDisposable
                 Content = new ByteArrayContent(body),
             };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
-            if (condition?.IfMatch is { } match) request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{match}\""));
-            if (condition?.IfNoneMatchAny == true) request.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Any);
+            if (condition is not null)
+            {
+                foreach (var match in condition.IfMatch) request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{match}\""));
+                if (condition.IfExists) request.Headers.IfMatch.Add(EntityTagHeaderValue.Any);
+                if (condition.IfAbsent) request.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Any);
+                foreach (var none in condition.IfNoneMatch) request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"{none}\""));
+            }
             return request;
         }, Describe(repository, reference), ct).ConfigureAwait(false);
         return response!.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var digest)
@@ -548,11 +554,3 @@ public sealed record RegistryManifest(Digest Digest, string MediaType, byte[] Bo
 
 /// <summary>What a HEAD of a manifest says.</summary>
 public sealed record ManifestHead(Digest Digest, string MediaType, long Size);
-
-/// <summary>A condition on a manifest PUT: <c>If-Match: "DIGEST"</c> (the tag still points there) or <c>If-None-Match: *</c> (the tag does not exist yet).</summary>
-public sealed record ManifestCondition(Digest? IfMatch, bool IfNoneMatchAny)
-{
-    public static ManifestCondition Matching(Digest current) => new(current, false);
-
-    public static ManifestCondition Absent { get; } = new(null, true);
-}

@@ -62,6 +62,21 @@ public sealed class CliVerifyTests : IDisposable
     }
 
     [Fact]
+    public async Task Sign_bad_inputs_exit_2_and_a_missing_image_exits_1()
+    {
+        await using var server = await BollardServer.StartAsync();
+        await server.Client.PushImageAsync("team/app", "1.0", layers: 1, layerSize: 256);
+        var (key, pub) = NewKey("dev");
+        string image = $"docker://{server.HostPort}/team/app:1.0";
+        CliRunner.Failed(await _cli.RunAsync("sign", image), 2, "--key FILE");
+        CliRunner.Failed(await _cli.RunAsync("sign", image, "--key", pub), 2, "--key");
+        CliRunner.Failed(await _cli.RunAsync("sign", image, "--key", key, "--format", "pgp"), 2, "--format 'pgp'");
+        CliRunner.Failed(await _cli.RunAsync("sign", image, "--key", key, "--format", "notation"), 2, "--cert");
+        CliRunner.Failed(await _cli.RunAsync("sign", image, "--key", key, "-a", "novalue"), 2, "key=value");
+        CliRunner.Failed(await _cli.RunAsync("sign", "docker-archive:/tmp/x.tar", "--key", key), 2, "not a registry image");
+    }
+
+    [Fact]
     public async Task RegistryClient_pushes_blobs_and_manifests_and_reads_them_back()
     {
         await using var server = await BollardServer.StartAsync();
@@ -73,7 +88,7 @@ public sealed class CliVerifyTests : IDisposable
         Assert.Equal(config, await client.ReadBlobAsync("team/raw", configDigest, 1024, default));
         byte[] manifest = System.Text.Encoding.UTF8.GetBytes(
             $$"""{"schemaVersion":2,"mediaType":"{{MediaTypes.OciManifest}}","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{{configDigest}}","size":2},"layers":[]}""");
-        var first = await client.PutManifestAsync("team/raw", "t", MediaTypes.OciManifest, manifest, ManifestCondition.Absent, default);
+        var first = await client.PutManifestAsync("team/raw", "t", MediaTypes.OciManifest, manifest, Core.Registry.TagCondition.Absent, default);
         Assert.Equal(Digest.Sha256Of(manifest), first);
         var head = await client.HeadManifestAsync("team/raw", "t", default);
         Assert.Equal(first, head!.Digest);
@@ -82,6 +97,15 @@ public sealed class CliVerifyTests : IDisposable
         Assert.Equal(manifest, got.Body);
         Assert.Contains("t", await client.ListTagsAsync("team/raw", 100, default));
         Assert.Null(await client.HeadManifestAsync("team/raw", "missing", default));
+
+        // The tag exists now: If-None-Match: * and an If-Match naming another digest are both refused with 412.
+        var again = await Assert.ThrowsAsync<RegistryClientException>(() =>
+            client.PutManifestAsync("team/raw", "t", MediaTypes.OciManifest, manifest, Core.Registry.TagCondition.Absent, default));
+        Assert.Equal(RegistryClientError.PreconditionFailed, again.Error);
+        var moved = await Assert.ThrowsAsync<RegistryClientException>(() =>
+            client.PutManifestAsync("team/raw", "t", MediaTypes.OciManifest, manifest, Core.Registry.TagCondition.Matching(Digest.Sha256Of("x"u8)), default));
+        Assert.Equal(RegistryClientError.PreconditionFailed, moved.Error);
+        Assert.Equal(first, await client.PutManifestAsync("team/raw", "t", MediaTypes.OciManifest, manifest, Core.Registry.TagCondition.Matching(first), default));
 
         Assert.True(await client.SupportsReferrersAsync("team/raw", first, default));
         Assert.Empty(await client.ListReferrersAsync("team/raw", first, 10, default));

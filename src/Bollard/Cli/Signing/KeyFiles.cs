@@ -69,4 +69,18 @@ internal static class KeyFiles
         }
         return pem;
     }
+
+    /// <summary>The private key of <c>--key</c>: unencrypted PEM (PKCS#8, <c>EC PRIVATE KEY</c>, <c>RSA PRIVATE KEY</c>).</summary>
+    public static LocalSigner LoadSigner(string path, IReadOnlyList<string> chain, bool rsaPss)
+    {
+        string pem = ReadText(path, "--key");
+        try
+        {
+            return LocalSigner.FromPem(pem, rsaPss, chain);
+        }
+        catch (Exception e) when (e is FormatException or CryptographicException or ArgumentException)
+        {
+            throw CliException.Usage($"--key '{path}': {e.Message}");
+        }
+    }
 }
