@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.RegularExpressions;
 using Bollard.Trust.Signatures;
 
 namespace Bollard.Trust.Certificates;
@@ -80,5 +81,72 @@ public static class CertificateIdentity
             }
         }
         return certificate.Extensions[FulcioIssuerV1Oid] is { } v1 ? Encoding.UTF8.GetString(v1.RawData) : null;
+    }
+
+    /// <summary>How long one identity pattern may run against one value (patterns come from policies; bounded against ReDoS).</summary>
+    public static readonly TimeSpan PatternTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Whether <paramref name="certificate"/> names the identity <paramref name="anchor"/> asks for: the issuer
+    /// (<see cref="IdentityAnchor.Issuer"/> exactly, or <see cref="IdentityAnchor.IssuerRegex"/> over the whole value) against
+    /// the Fulcio OIDC issuer extension, and the subject (<see cref="IdentityAnchor.Subject"/> exactly, or
+    /// <see cref="IdentityAnchor.SubjectRegex"/> over the whole value) against any SAN email or URI, or the subject's CN. An
+    /// unset side matches anything.
+    /// </summary>
+    /// <returns>Whether it matched, and the identity it matched (or why not), e.g. <c>subject mitr@redhat.com, issuer https://github.com/login/oauth</c>.</returns>
+    public static (bool Matched, string Reason) Match(X509Certificate2 certificate, IdentityAnchor anchor)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(anchor);
+        string? issuer = OidcIssuer(certificate);
+        if (anchor.Issuer is not null || anchor.IssuerRegex is not null)
+        {
+            string wanted = anchor.IssuerRegex is { } ir ? $"issuer matching /{ir}/" : $"issuer {anchor.Issuer}";
+            if (issuer is null) return (false, $"wanted {wanted}, but the certificate records no OIDC issuer");
+            var (ok, error) = Matches(issuer, anchor.Issuer, anchor.IssuerRegex);
+            if (error is not null) return (false, error);
+            if (!ok) return (false, $"wanted {wanted}, but the certificate's issuer is {issuer}");
+        }
+
+        var names = new List<string>(SubjectAlternativeNames(certificate));
+        // The subject's own CN only: GetNameInfo(SimpleName) would fall back to a SAN, naming it twice.
+        foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
+            if (rdn.GetSingleElementType().Value == "2.5.4.3" && rdn.GetSingleElementValue() is { Length: > 0 } commonName && !names.Contains(commonName, StringComparer.Ordinal))
+                names.Add(commonName);
+        string? matched = null;
+        if (anchor.Subject is not null || anchor.SubjectRegex is not null)
+        {
+            foreach (string name in names)
+            {
+                var (ok, error) = Matches(name, anchor.Subject, anchor.SubjectRegex);
+                if (error is not null) return (false, error);
+                if (ok) { matched = name; break; }
+            }
+            if (matched is null)
+            {
+                string wanted = anchor.SubjectRegex is { } sr ? $"subject matching /{sr}/" : $"subject {anchor.Subject}";
+                string found = names.Count == 0 ? "names nobody (no SAN email or URI, no CN)" : "names " + string.Join(", ", names);
+                return (false, $"wanted {wanted}, but the certificate {found}");
+            }
+        }
+        matched ??= names.FirstOrDefault() ?? certificate.Subject;
+        return (true, issuer is null ? $"subject {matched}" : $"subject {matched}, issuer {issuer}");
+    }
+
+    private static (bool Matched, string? Error) Matches(string value, string? exact, string? pattern)
+    {
+        if (pattern is null) return (exact is null || string.Equals(value, exact, StringComparison.Ordinal), null);
+        try
+        {
+            return (Regex.IsMatch(value, $"^(?:{pattern})$", RegexOptions.CultureInvariant, PatternTimeout), null);
+        }
+        catch (ArgumentException e)
+        {
+            return (false, $"the identity pattern /{pattern}/ is not a valid regular expression: {e.Message}");
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return (false, $"the identity pattern /{pattern}/ took too long to match");
+        }
     }
 }

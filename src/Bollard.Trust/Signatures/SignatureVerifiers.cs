@@ -5,11 +5,13 @@ public static class SignatureVerifiers
 {
     public static IReadOnlyList<ISignatureVerifier> All { get; } =
     [
+        new Cosign.CosignVerifier(),
         new Sigstore.SigstoreBundleVerifier(),
     ];
 
     public static IReadOnlyList<ISignatureProducer> Producers { get; } =
     [
+        new Cosign.CosignProducer(),
         new Sigstore.SigstoreBundleProducer(),
     ];
 

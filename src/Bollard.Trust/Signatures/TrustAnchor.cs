@@ -35,6 +35,12 @@ public sealed record IdentityAnchor(string Name) : TrustAnchor(Name)
 
     public IReadOnlyList<string> IntermediatesPem { get; init; } = [];
 
+    /// <summary>
+    /// Transparency-log public keys (PEM SubjectPublicKeyInfo, e.g. Rekor's <c>rekor.pub</c>) whose signed entry timestamps
+    /// prove when a certificate was used (cosign's <c>dev.sigstore.cosign/bundle</c>); a log is named by the SHA-256 of its key.
+    /// </summary>
+    public IReadOnlyList<string> TransparencyLogKeysPem { get; init; } = [];
+
     /// <summary>A Sigstore <c>trusted_root.json</c> (protobuf-specs TrustedRoot), or null.</summary>
     public string? TrustedRootJson { get; init; }
 
