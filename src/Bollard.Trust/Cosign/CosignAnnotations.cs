@@ -19,7 +19,7 @@ public static class CosignAnnotations
     public const string Bundle = "dev.sigstore.cosign/bundle";
 
     /// <summary>The simple-signing payload layer's media type.</summary>
-    public const string PayloadMediaType = "application/vnd.dev.cosign.simplesigning.v1+json";
+    public const string PayloadMediaType = Signatures.SignatureMediaTypes.CosignSimpleSigning;
 
     /// <summary>The payload's <c>critical.type</c> cosign writes.</summary>
     public const string CosignType = "cosign container image signature";
