@@ -49,6 +49,7 @@ public static partial class BollardApplication
         builder.Services.AddBollardScanning(builder.Configuration);
         builder.Services.AddBollardAdvisoryApi(builder.Configuration);
         builder.Services.AddBollardSigning(builder.Configuration);
+        builder.Services.AddBollardAdmission(builder.Configuration);
 
         // 2. Check every setting before anything is created: no folder, no database, no admin account.
         var (settings, certificate) = ConfigurationValidator.Validate(layers, SettingsSchema.From(builder.Services));
@@ -101,6 +102,7 @@ public static partial class BollardApplication
         // Open the database now: migrations run and a bad path fails at startup, not on the first request.
         app.Services.GetRequiredService<SqliteDatabase>();
         app.MapBollardRegistry();
+        app.MapBollardAdmission();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
