@@ -18,6 +18,7 @@ tools=(
   rpmbuild:rpm
   docker-registry:docker-registry
   javac:default-jdk-headless
+  kubectl:kubernetes-client
 )
 need=()
 for pair in "${tools[@]}"; do command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}"); done

@@ -51,13 +51,18 @@ public static class AdmissionServiceCollectionExtensions
         services.AddSingleton<AdmissionEndpoint>();
         // The API server's client certificate: Kestrel asks every TLS client for one but accepts none or any, so other
         // clients (docker, skopeo, browsers) are unaffected; only the admission endpoints check it against the CA.
-        if (configuration[$"{AdmissionOptions.Section}:{nameof(AdmissionOptions.ClientCaFile)}"] is { Length: > 0 }
-            && !string.Equals(configuration[$"{AdmissionOptions.Section}:{nameof(AdmissionOptions.Authentication)}"], nameof(AdmissionAuthentication.None), StringComparison.OrdinalIgnoreCase))
-            services.Configure<KestrelServerOptions>(k => k.ConfigureHttpsDefaults(https =>
+        // Read when Kestrel's options are built: the host adds its configuration layers after registering features.
+        services.Configure<KestrelServerOptions>(k =>
+        {
+            if (configuration[$"{AdmissionOptions.Section}:{nameof(AdmissionOptions.ClientCaFile)}"] is not { Length: > 0 }
+                || string.Equals(configuration[$"{AdmissionOptions.Section}:{nameof(AdmissionOptions.Authentication)}"], nameof(AdmissionAuthentication.None), StringComparison.OrdinalIgnoreCase))
+                return;
+            k.ConfigureHttpsDefaults(https =>
             {
                 https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
                 https.ClientCertificateValidation = (_, _, _) => true;
-            }));
+            });
+        });
         return services;
     }
 
