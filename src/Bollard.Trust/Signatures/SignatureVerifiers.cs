@@ -7,12 +7,15 @@ public static class SignatureVerifiers
     [
         new Cosign.CosignVerifier(),
         new Sigstore.SigstoreBundleVerifier(),
+        new Notation.NotationJwsVerifier(),
+        new Notation.NotationCoseVerifier(),
     ];
 
     public static IReadOnlyList<ISignatureProducer> Producers { get; } =
     [
         new Cosign.CosignProducer(),
         new Sigstore.SigstoreBundleProducer(),
+        new Notation.NotationJwsProducer(),
     ];
 
     public static ISignatureVerifier? For(SignatureFormat format) => All.FirstOrDefault(v => v.Format == format);
