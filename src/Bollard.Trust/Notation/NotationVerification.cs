@@ -23,6 +23,23 @@ internal static class NotationVerification
         ArgumentNullException.ThrowIfNull(found);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(read);
+        try
+        {
+            return VerifyCore(format, mediaType, found, request, read);
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException or InvalidOperationException
+            or System.Text.Json.JsonException or System.Formats.Asn1.AsnContentException or System.Formats.Cbor.CborContentException)
+        {
+            // Each reader turns the malformations it knows into problems; this keeps a certificate or key that the
+            // platform refuses somewhere deeper from escaping as an exception (verifiers never throw for bad input).
+            return Verdict(format, found, request, [$"the signature could not be verified: {e.Message}"], null, null, null,
+                a => (new AnchorResult(a.Name, false, "the signature could not be read"), null));
+        }
+    }
+
+    private static SignatureVerdict VerifyCore(SignatureFormat format, string mediaType, FoundSignature found, VerificationRequest request,
+        Func<byte[], (NotationEnvelope? Envelope, string? Problem)> read)
+    {
         var problems = new List<string>();
         NotationEnvelope? envelope = null;
         if (found.Content.Length > NotationHeaders.MaxEnvelopeBytes)
