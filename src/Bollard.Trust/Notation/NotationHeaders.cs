@@ -1,11 +1,13 @@
+using Bollard.Trust.Signatures;
+
 namespace Bollard.Trust.Notation;
 
 /// <summary>Names and media types of the Notary Project signature specification (signature-specification.md, signature-envelope-*.md).</summary>
 internal static class NotationHeaders
 {
-    public const string ArtifactType = "application/vnd.cncf.notary.signature";
-    public const string JwsMediaType = "application/jose+json";
-    public const string CoseMediaType = "application/cose";
+    public const string ArtifactType = SignatureMediaTypes.NotationSignature;
+    public const string JwsMediaType = SignatureMediaTypes.Jws;
+    public const string CoseMediaType = SignatureMediaTypes.Cose;
     public const string PayloadContentType = "application/vnd.cncf.notary.payload.v1+json";
     public const string ThumbprintAnnotation = "io.cncf.notary.x509chain.thumbprint#S256";
 
