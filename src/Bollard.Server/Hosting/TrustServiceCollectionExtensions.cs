@@ -1,4 +1,5 @@
 using Bollard.Core.Events;
+using Bollard.Core.Registry.Hooks;
 using Bollard.Scanning.Pipeline;
 using Bollard.Server.Management;
 using Bollard.Server.Trust;
@@ -34,8 +35,25 @@ public static class TrustServiceCollectionExtensions
         {
             var caches = new TrustCaches(sp.GetRequiredService<StoredPolicySource>(), sp.GetRequiredService<StoredScanFacts>());
             sp.GetRequiredService<ScanService>().ExceptionsChanged += caches.ExceptionsChanged;
+            var engine = sp.GetRequiredService<TrustEngine>();
+            caches.AllChanged += engine.InvalidateAll;
+            caches.ImageInvalidated += (repository, digest) =>
+            {
+                if (repository is { } r) engine.Invalidate(r, digest);
+                else engine.Invalidate(digest);
+            };
+            // The engine's cache has no per-repository drop; a deleted manifest (whose subject is unknown) is rare.
+            caches.RepositoryInvalidated += _ => engine.InvalidateAll();
             return caches;
         });
+        services.AddOptions<TrustEngineOptions>().Bind(configuration.GetSection(TrustEngineOptions.Section)).ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<TrustEngineOptions>>().Value);
+        services.AddSingleton<TrustEngine>();
+        services.AddSingleton<ITrustDecisions>(sp => sp.GetRequiredService<TrustEngine>());
+        services.AddSingleton<ITrustDryRun>(sp => sp.GetRequiredService<TrustEngine>());
+        services.Replace(ServiceDescriptor.Singleton<IPullGate, PolicyPullGate>());
+        // The engine's invalidation is attached when TrustCaches is made: at startup, when the event dispatcher resolves
+        // TrustCacheInvalidator, before any event is delivered.
         services.AddSingleton<DecisionRecorder>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<DecisionRecorder>());
         services.AddSingleton<IRegistryEventSubscriber, TrustCacheInvalidator>();

@@ -44,6 +44,20 @@ internal static class PolicyEndpoints
             Results.Ok((await policies.HistoryAsync(await ManagementApi.CallerAsync(http), name, limit, http.RequestAborted)).Select(View).ToList()))
             .WithSummary("Every version of a trust policy, newest first, with who changed it when (authenticated)");
 
+        api.MapPost("/policies/dry-run", async (HttpContext http, PolicyDryRunRequest body, PolicyEvaluation evaluation) =>
+        {
+            var run = await evaluation.DryRunAsync(await ManagementApi.CallerAsync(http), Raw(body.Document), http.RequestAborted);
+            var images = run.Images.Select(i => new DryRunImageView(i.Repository, i.Decision.Digest, i.Tags, i.Decision.Allowed, i.Decision.Violated, i.Decision.Violations, i.Decision.Notes)).ToList();
+            return Results.Ok(new DryRunView(run.Policy.Name, run.Policy.Namespace.Value, DecisionRecorder.ModeName(run.Policy.Mode), images.Count,
+                images.Count(i => !i.Allowed), images.Count(i => i.Allowed && i.Violated), run.NotEvaluated, images));
+        }).WithSummary("Evaluate a policy document, not stored, against every image of its namespace: which would be denied and why (admin, or maintainer of the namespace)");
+
+        api.MapPost("/policies/test", async (HttpContext http, PolicyTestRequest body, PolicyEvaluation evaluation) =>
+        {
+            var (decision, tag) = await evaluation.TestAsync(await ManagementApi.CallerAsync(http), body.Repository, body.Reference, http.RequestAborted);
+            return Results.Ok(View(decision, tag));
+        }).WithSummary("The policy decision for an image by tag or digest, with every reason: the CI enforcement point (anyone who may pull it)");
+
         api.MapGet("/decisions", async (HttpContext http, string? repository, int? limit, PolicyEvaluation evaluation) =>
             Results.Ok((await evaluation.RecentAsync(await ManagementApi.CallerAsync(http), repository, limit, http.RequestAborted)).Select(View).ToList()))
             .WithSummary("Recent policy decisions with their reasons, newest first (admin: all; others: the repositories they may pull)");

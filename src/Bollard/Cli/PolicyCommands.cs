@@ -6,10 +6,14 @@ using Bollard.Server.Management;
 namespace Bollard.Cli;
 
 /// <summary>
-/// <c>bollard policy list|get|set|delete|history</c>: trust policies on a server (docs/trust.md).
+/// <c>bollard policy list|get|set|delete|history|dry-run|test</c>: trust policies on a server (docs/trust.md). <c>test</c>
+/// is the CI enforcement point: the server's decision for an image with every reason; exit code 0 when allowed (also with
+/// warn-mode warnings), 1 when denied or when the test could not be made (the message says which), 2 for bad usage.
 /// </summary>
 internal static class PolicyCommands
 {
+    public const int DeniedExitCode = 1;
+
     public static Command Create() => BollardCli.Group("policy", "Trust policies: required signatures, vulnerability and SBOM rules per namespace; test an image against them",
         List(), Get(), Set(), Delete(), History());
 
@@ -123,6 +127,115 @@ internal static class PolicyCommands
                 }), "No versions."));
             return 0;
         }, name, output);
+    }
+
+    private static Command DryRun()
+    {
+        var file = new Argument<string>("FILE") { Description = "The policy document, JSON or YAML (not stored)" };
+        var output = OutputOption();
+        return BollardCli.Leaf("dry-run", "Evaluate a policy file, without storing it, against every image of its namespace: which would be denied and why", async ctx =>
+        {
+            var document = PolicyDocumentFile.Read(ctx.Parse.GetValue(file)!);
+            using var client = ctx.Client();
+            string body = await client.SendAsync(HttpMethod.Post, "/api/v1/policies/dry-run",
+                ManagementClient.Json(new PolicyDryRunRequest(document), PolicyApiJson.Default.PolicyDryRunRequest), ctx.Cancellation).ConfigureAwait(false);
+            var run = client.Parse(body, PolicyApiJson.Default.DryRunView);
+            Print(ctx, output, body, () =>
+            {
+                Output.Table(["IMAGE", "TAGS", "RESULT", "REASONS"], run.Images.Select(i => new[]
+                {
+                    $"{i.Repository}@{i.Digest}", i.Tags.Count == 0 ? "-" : string.Join(",", i.Tags),
+                    !i.Allowed ? "would deny" : i.Violated ? "would warn" : "passes", string.Join("; ", i.Violations),
+                }), $"No images in {run.Namespace}.");
+                Console.Out.WriteLine($"Policy {run.Policy} ({run.Namespace}, mode {run.Mode}): {run.Evaluated} images, {run.Denied} would be denied, {run.Warned} warned"
+                    + (run.NotEvaluated > 0 ? $", {run.NotEvaluated} not evaluated (over the limit)." : "."));
+            });
+            return 0;
+        }, file, output);
+    }
+
+    private static Command Test()
+    {
+        var image = new Argument<string>("IMAGE") { Description = "NAME:TAG, NAME@DIGEST, HOST/NAME:TAG or docker://HOST/NAME:TAG (HOST must be the server)" };
+        var output = OutputOption();
+        return BollardCli.Leaf("test", "The server's policy decision for an image, with every reason; exit code 1 when denied (warn mode: 0 with the warnings)", async ctx =>
+        {
+            string server = ctx.Server;
+            var (repository, reference) = ImageArgument(ctx.Parse.GetValue(image)!, server);
+            using var client = ctx.Client();
+            string body = await client.SendAsync(HttpMethod.Post, "/api/v1/policies/test",
+                ManagementClient.Json(new PolicyTestRequest(repository, reference), PolicyApiJson.Default.PolicyTestRequest), ctx.Cancellation).ConfigureAwait(false);
+            var decision = client.Parse(body, PolicyApiJson.Default.PolicyDecisionView);
+            Print(ctx, output, body, () => Describe(decision));
+            return decision.Allowed ? 0 : DeniedExitCode;
+        }, image, output);
+    }
+
+    /// <summary>The decision as a person reads it: the verdict, each violation, each signature and why it did or did not count, the advisories, the notes.</summary>
+    private static void Describe(PolicyDecisionView d)
+    {
+        var w = Console.Out;
+        string image = $"{d.Repository}{(d.Reference is { } r && !r.Contains(':', StringComparison.Ordinal) ? ":" + r : "")}@{d.Digest}";
+        if (d.Policy is null)
+        {
+            w.WriteLine($"ALLOWED {image}: no trust policy applies.");
+            return;
+        }
+        string verdict = !d.Allowed ? "DENIED" : d.Violated ? "ALLOWED with warnings" : "ALLOWED";
+        w.WriteLine($"{verdict} {image}: policy {d.Policy} v{d.PolicyVersion} (mode {d.Mode}){(d.Cached ? ", cached decision" : "")}");
+        if (d.Violations.Count > 0)
+        {
+            w.WriteLine(d.Allowed ? "Warnings:" : "Violations:");
+            foreach (string v in d.Violations) w.WriteLine($"  - {v}");
+        }
+        if (d.Signatures.Count > 0)
+        {
+            w.WriteLine("Signatures found:");
+            foreach (var s in d.Signatures)
+            {
+                var trusted = s.TrustedBy.ToList();
+                string who = s.Signer is { } signer ? signer.CertificateSubject ?? (signer.SubjectAlternativeNames.Count > 0 ? string.Join(",", signer.SubjectAlternativeNames) : null)
+                    ?? (signer.KeyFingerprint is { } fp ? $"key {fp[..Math.Min(16, fp.Length)]}" : "unknown signer") : "unreadable";
+                w.WriteLine($"  - {s.Format} {s.SignatureManifest}[{s.LayerIndex}] by {who}: {(trusted.Count > 0 ? "counts for " + string.Join(", ", trusted) : "does not count")}");
+                foreach (string p in s.Problems) w.WriteLine($"      problem: {p}");
+                foreach (var a in s.Signers) w.WriteLine($"      {a.Signer}: {(a.Trusted ? "trusted" : "not trusted")}: {a.Reason}");
+            }
+        }
+        else w.WriteLine("Signatures found: none");
+        if (d.Advisories.Count > 0) w.WriteLine("Advisories that count: " + string.Join(", ", d.Advisories));
+        if (d.Notes.Count > 0)
+        {
+            w.WriteLine("Notes:");
+            foreach (string n in d.Notes) w.WriteLine($"  - {n}");
+        }
+    }
+
+    /// <summary>Splits IMAGE into repository and tag or digest; a registry host in it must be the server's.</summary>
+    internal static (string Repository, string Reference) ImageArgument(string text, string server)
+    {
+        string t = text.StartsWith("docker://", StringComparison.Ordinal) ? text["docker://".Length..] : text;
+        int slash = t.IndexOf('/', StringComparison.Ordinal);
+        if (slash > 0)
+        {
+            string first = t[..slash];
+            if (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost")
+            {
+                string serverHost = ServerUrl.DockerHost(server);
+                if (!string.Equals(first, serverHost, StringComparison.OrdinalIgnoreCase))
+                    throw CliException.Usage($"IMAGE names registry {first}, but the server is {serverHost}: give --server for it, or leave the host out");
+                t = t[(slash + 1)..];
+            }
+        }
+        string repository, reference;
+        int at = t.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0) (repository, reference) = (t[..at], t[(at + 1)..]);
+        else
+        {
+            int colon = t.LastIndexOf(':');
+            (repository, reference) = colon > t.LastIndexOf('/') && colon >= 0 ? (t[..colon], t[(colon + 1)..]) : (t, "latest");
+        }
+        if (repository.Length == 0 || reference.Length == 0) throw CliException.Usage($"IMAGE '{text}' is not NAME:TAG or NAME@DIGEST");
+        return (repository, reference);
     }
 
     private static string Name(string? name) =>
