@@ -54,7 +54,7 @@ public sealed class PolicyScannerTests(ITestOutputHelper output) : IAsyncLifetim
         byte[] layer = gz.ToArray();
         var client = _server.Client;
         string layerDigest = await client.PushBlobAsync(repository, layer);
-        byte[] config = Encoding.UTF8.GetBytes($$"""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["{{RegistryTestClient.Sha256(plain)}}"]},"config":{}}""");
+        byte[] config = Encoding.UTF8.GetBytes($$$"""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["{{{RegistryTestClient.Sha256(plain)}}}"]},"config":{}}""");
         string configDigest = await client.PushBlobAsync(repository, config);
         byte[] manifest = Encoding.UTF8.GetBytes($$"""
             {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
