@@ -50,10 +50,13 @@ public sealed class ManifestService(
     /// Signature and referrer lookups are never gated (see <see cref="IPullGate"/>): an artifact with a subject,
     /// or a tag of the cosign scheme <c>&lt;alg&gt;-&lt;hex&gt;[.suffix]</c>, which only tools that verify use.
     /// </summary>
-    internal static bool IsUngated(Reference reference, ManifestRecord record)
+    internal static bool IsUngated(Reference reference, ManifestRecord record) =>
+        record.Subject is not null || (reference.Tag is { } tag && IsCosignSchemeTag(tag));
+
+    /// <summary>A tag of the cosign scheme <c>&lt;alg&gt;-&lt;hex&gt;[.suffix]</c> (signatures, attestations, SBOMs, the referrers fallback index).</summary>
+    public static bool IsCosignSchemeTag(string tag)
     {
-        if (record.Subject is not null) return true;
-        if (reference.Tag is not { } tag) return false;
+        ArgumentNullException.ThrowIfNull(tag);
         int dash = tag.IndexOf('-', StringComparison.Ordinal);
         if (dash <= 0) return false;
         var rest = tag.AsSpan(dash + 1);

@@ -65,6 +65,8 @@ public sealed class PolicyEvaluation(
                 if (!policy.Namespace.Matches(repo) || !RepositoryName.TryParse(repo, out var name)) continue;
                 foreach (var image in await scans.ListRepositoryImagesAsync(name, ct).ConfigureAwait(false))
                 {
+                    // Signatures and other cosign-scheme artifacts are never gated, so a dry run does not judge them either.
+                    if (image.Tags.Count > 0 && image.Tags.All(ManifestService.IsCosignSchemeTag)) continue;
                     if (found.Count >= options.DryRunMaxImages) { notEvaluated++; continue; }
                     found.Add((name, Digest.Parse(image.Digest), image.Tags));
                 }

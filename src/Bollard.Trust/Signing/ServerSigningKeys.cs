@@ -70,10 +70,7 @@ public sealed partial class ServerSigningKeys(
         LocalSigner signer;
         try
         {
-            // TODO(issue 9): encrypted cosign keys through the cosign helper's Keys/CosignPrivateKey.Load(pem, password, rsaPss)
-            // once it is on main; until then an encrypted key is refused with LocalSigner's "give its password" message.
-            _ = password;
-            signer = LocalSigner.FromPem(pem, rsaPss);
+            signer = CosignPrivateKey.Load(pem, password, rsaPss);
         }
         catch (Exception e) when (e is FormatException or CryptographicException or ArgumentException or InvalidDataException)
         {

@@ -15,7 +15,7 @@ internal static class PolicyCommands
     public const int DeniedExitCode = 1;
 
     public static Command Create() => BollardCli.Group("policy", "Trust policies: required signatures, vulnerability and SBOM rules per namespace; test an image against them",
-        List(), Get(), Set(), Delete(), History());
+        List(), Get(), Set(), Delete(), History(), DryRun(), Test());
 
     private static Option<string?> OutputOption() =>
         new("--output", "-o") { Description = "text (default) or json (the same as --json)", HelpName = "text|json" };

@@ -32,8 +32,9 @@ public sealed class PolicyGateTests
             string body = await denied.Content.ReadAsStringAsync();
             var error = JsonNode.Parse(body)!["errors"]![0]!;
             Assert.Equal("DENIED", error["code"]!.GetValue<string>());
-            Assert.Contains("trust policy gate v1 (enforce)", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
-            Assert.Contains("dev", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            // The reasons are the error's detail (the message is the spec's fixed text).
+            Assert.Contains("trust policy gate v1 (enforce)", error["detail"]!.ToJsonString(), StringComparison.Ordinal);
+            Assert.Contains("dev", error["detail"]!.ToJsonString(), StringComparison.Ordinal);
         }
         using (var head = await registry.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/gate/app/manifests/{image.Digest}")))
             Assert.Equal(HttpStatusCode.Forbidden, head.StatusCode);

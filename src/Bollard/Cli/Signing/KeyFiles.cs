@@ -70,17 +70,40 @@ internal static class KeyFiles
         return pem;
     }
 
-    /// <summary>The private key of <c>--key</c>: unencrypted PEM (PKCS#8, <c>EC PRIVATE KEY</c>, <c>RSA PRIVATE KEY</c>).</summary>
-    public static LocalSigner LoadSigner(string path, IReadOnlyList<string> chain, bool rsaPss)
+    /// <summary>
+    /// The private key of <c>--key</c>: unencrypted PEM, or a cosign encrypted key (<c>ENCRYPTED SIGSTORE PRIVATE KEY</c>)
+    /// whose password <paramref name="password"/> supplies (called only for an encrypted key).
+    /// </summary>
+    public static LocalSigner LoadSigner(string path, Func<string> password, IReadOnlyList<string> chain, bool rsaPss)
     {
         string pem = ReadText(path, "--key");
         try
         {
+            if (CosignPrivateKey.IsEncryptedCosignKey(pem))
+            {
+                byte[] pkcs8 = CosignPrivateKey.DecryptToPkcs8(pem, password());
+                return LocalSigner.FromPkcs8(pkcs8, rsaPss, chain);
+            }
             return LocalSigner.FromPem(pem, rsaPss, chain);
         }
         catch (Exception e) when (e is FormatException or CryptographicException or ArgumentException)
         {
             throw CliException.Usage($"--key '{path}': {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The password of an encrypted key: one line of standard input with <paramref name="fromStdin"/>, else
+    /// <c>$BOLLARD_KEY_PASSWORD</c>, else <c>$COSIGN_PASSWORD</c> (cosign's variable; set and empty is an empty password,
+    /// as cosign takes it), else asked on the terminal.
+    /// </summary>
+    public static string KeyPassword(bool fromStdin, bool confirm)
+    {
+        if (fromStdin) return Terminal.ReadSecrets(true, false, "Key password: ")[0];
+        if (Environment.GetEnvironmentVariable("BOLLARD_KEY_PASSWORD") is { } bollard) return bollard;
+        if (Environment.GetEnvironmentVariable("COSIGN_PASSWORD") is { } cosign) return cosign;
+        if (Console.IsInputRedirected)
+            throw CliException.Usage("the key is encrypted and standard input is not a terminal: give its password with --password-stdin, BOLLARD_KEY_PASSWORD or COSIGN_PASSWORD");
+        return Terminal.ReadSecrets(false, confirm, "Key password: ")[0];
     }
 }

@@ -25,11 +25,12 @@ internal static class SignCommand
         var cert = new Option<string?>("--cert") { Description = "Certificate chain (PEM, leaf first) of the key, for Notation and certificate signatures", HelpName = "FILE" };
         var format = new Option<string[]>("--format") { Description = "cosign, sigstore-bundle or notation (repeatable; default cosign and sigstore-bundle)", HelpName = "FORMAT" };
         var annotations = new Option<string[]>("--annotation", "-a") { Description = "An annotation key=value to sign with (repeatable)", HelpName = "KEY=VALUE" };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the key's password from standard input (else $BOLLARD_KEY_PASSWORD, $COSIGN_PASSWORD, or asked)" };
         var rsaPss = new Option<bool>("--rsa-pss") { Description = "Sign with RSA-PSS instead of PKCS#1 v1.5 (RSA keys)" };
         var output = new Option<string>("--output") { Description = "text or json", DefaultValueFactory = _ => "text" };
         var command = new Command("sign", "Sign an image in a registry and attach the signatures (cosign, Sigstore bundle, Notation)");
         o.AddTo(command);
-        foreach (var option in new Option[] { key, cert, format, annotations, rsaPss, output }) command.Options.Add(option);
+        foreach (var option in new Option[] { key, cert, format, annotations, passwordStdin, rsaPss, output }) command.Options.Add(option);
         command.SetAction((parse, ct) => BollardCli.RunAsync(async () =>
         {
             bool json = SignatureNames.ParseOutput(parse.GetValue(output));
@@ -42,7 +43,7 @@ internal static class SignCommand
             var chain = parse.GetValue(cert) is { } chainFile ? KeyFiles.ReadCertificates(chainFile, "--cert") : [];
             if (formats.Contains(SignatureFormat.NotationJws) && chain.Count == 0)
                 throw CliException.Usage("--format notation needs the key's certificate chain: give --cert chain.pem");
-            var signer = KeyFiles.LoadSigner(keyFile, chain, parse.GetValue(rsaPss));
+            var signer = KeyFiles.LoadSigner(keyFile, () => KeyFiles.KeyPassword(parse.GetValue(passwordStdin), confirm: false), chain, parse.GetValue(rsaPss));
             var producers = formats.Select(f => SignatureVerifiers.ProducerFor(f)
                 ?? throw CliException.Usage($"this bollard cannot make {SignatureNames.Name(f)} signatures")).ToList();
 
