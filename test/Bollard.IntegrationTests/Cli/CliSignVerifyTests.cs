@@ -223,39 +223,6 @@ public sealed class CliSignVerifyTests : IDisposable
         CliRunner.Failed(await _cli.RunAsync("sign", $"docker://{server.HostPort}/team/app:nope", "--key", key), 1, "not found");
     }
 
-    [Fact]
-    public async Task RegistryClient_pushes_blobs_and_manifests_and_honours_conditions_on_Bollard()
-    {
-        await using var server = await BollardServer.StartAsync();
-        using var client = new RegistryClient(server.HostPort, null, insecure: false);
-        byte[] config = "{}"u8.ToArray();
-        var configDigest = await client.UploadBlobAsync("team/raw", config, default);
-        Assert.True(await client.BlobExistsAsync("team/raw", configDigest, false, default));
-        Assert.Equal(configDigest, await client.UploadBlobAsync("team/raw", config, default)); // present: skipped
-        byte[] manifest = System.Text.Encoding.UTF8.GetBytes(
-            $$"""{"schemaVersion":2,"mediaType":"{{MediaTypes.OciManifest}}","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{{configDigest}}","size":2},"layers":[]}""");
-        var first = await client.PutManifestAsync("team/raw", "t", MediaTypes.OciManifest, manifest, Core.Registry.TagCondition.Absent, default);
-        var head = await client.HeadManifestAsync("team/raw", "t", default);
-        Assert.Equal(first, head!.Digest);
-        Assert.Equal(manifest.Length, head.Size);
-        Assert.Contains("t", await client.ListTagsAsync("team/raw", 100, default));
-        Assert.Null(await client.HeadManifestAsync("team/raw", "missing", default));
-
-        // The tag exists now: If-None-Match: * and an If-Match naming another digest are both refused with 412.
-        var again = await Assert.ThrowsAsync<RegistryClientException>(() =>
-            client.PutManifestAsync("team/raw", "t", MediaTypes.OciManifest, manifest, Core.Registry.TagCondition.Absent, default));
-        Assert.Equal(RegistryClientError.PreconditionFailed, again.Error);
-        var moved = await Assert.ThrowsAsync<RegistryClientException>(() =>
-            client.PutManifestAsync("team/raw", "t", MediaTypes.OciManifest, manifest, Core.Registry.TagCondition.Matching(Digest.Sha256Of("x"u8)), default));
-        Assert.Equal(RegistryClientError.PreconditionFailed, moved.Error);
-        Assert.Equal(first, await client.PutManifestAsync("team/raw", "t", MediaTypes.OciManifest, manifest, Core.Registry.TagCondition.Matching(first), default));
-
-        Assert.True(await client.SupportsReferrersAsync("team/raw", first, default));
-        Assert.Empty(await client.ListReferrersAsync("team/raw", first, 10, default));
-        var tooSmall = await Assert.ThrowsAsync<RegistryClientException>(() => client.ReadBlobAsync("team/raw", configDigest, 1, default));
-        Assert.Equal(RegistryClientError.Invalid, tooSmall.Error);
-    }
-
     /// <summary>Debian's <c>docker-registry</c> (CNCF Distribution 2.8) on a loopback port, with its own storage folder.</summary>
     private sealed class DistributionRegistry : IAsyncDisposable
     {
