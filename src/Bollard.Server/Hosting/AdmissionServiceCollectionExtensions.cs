@@ -45,7 +45,10 @@ public static class AdmissionServiceCollectionExtensions
                 if (listen.Count > 0) known = hosts;
                 return hosts;
             }
-            return new AdmissionReviewer(sp.GetRequiredService<IManifestReader>(), sp.GetService<ITrustDecisions>, options, Hosts,
+            ITrustDecisions? Decisions() => sp.GetService<ITrustDecisions>() is { } engine
+                ? sp.GetService<Bollard.Server.Trust.DecisionRecorder>() is { } recorder ? new Bollard.Server.Admission.RecordedAdmissionDecisions(engine, recorder) : engine
+                : null;
+            return new AdmissionReviewer(sp.GetRequiredService<IManifestReader>(), Decisions, options, Hosts,
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AdmissionReviewer>>());
         });
         services.AddSingleton<AdmissionEndpoint>();

@@ -61,6 +61,16 @@ public sealed class AdmissionWebhookTests(ITestOutputHelper output) : IAsyncLife
         string message = (string)body["response"]!["status"]!["message"]!;
         Assert.Contains("team/web:1.0", message, StringComparison.Ordinal);
         Assert.Contains("release: no signature trusted by key release", message, StringComparison.Ordinal);
+        // Like the pull gate's, admission decisions reach the recent-decisions log (written in batches in the background).
+        string decisions = "";
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(15); await Task.Delay(100))
+        {
+            using var recent = await _server.Client.GetAsync("/api/v1/decisions?repository=team/web");
+            decisions = await recent.Content.ReadAsStringAsync();
+            if (decisions.Contains(digest, StringComparison.Ordinal) && decisions.Contains("release: no signature trusted by key release", StringComparison.Ordinal)) break;
+        }
+        Assert.Contains("admission", decisions, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("release: no signature trusted by key release", decisions, StringComparison.Ordinal);
 
         _decisions.Denied.Clear();
         _decisions.Warned[digest] = "severity: CVE-2026-0001 (high) is above medium";
