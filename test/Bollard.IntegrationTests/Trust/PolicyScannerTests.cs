@@ -92,6 +92,15 @@ public sealed class PolicyScannerTests(ITestOutputHelper output) : IAsyncLifetim
             Assert.True(DateTime.UtcNow < deadline, body.ToJsonString());
             await Task.Delay(100);
         }
+        // The scan is marked done before its SBOM referrers are attached: wait for them too.
+        while (true)
+        {
+            using var referrers = await _server.Client.GetAsync($"/v2/scan-gate/app/referrers/{digest}");
+            string text = await referrers.Content.ReadAsStringAsync();
+            if (text.Contains("application/vnd.cyclonedx", StringComparison.Ordinal)) break;
+            Assert.True(DateTime.UtcNow < deadline, text);
+            await Task.Delay(100);
+        }
 
         await PutPolicyOkAsync(_server.Client, Policy("scan-gate", "scan-gate/**", "enforce", extra: new JsonObject
         {
