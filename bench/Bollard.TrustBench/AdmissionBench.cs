@@ -17,7 +17,7 @@ namespace Bollard.TrustBench;
 /// <summary>
 /// Admission decisions over loopback HTTP against a real <c>bollard serve</c> child (admission authentication off):
 /// 8 images pushed to <c>bench/app0..7:1</c>, each signed with 5 cosign keys (one <c>.sig</c> manifest of 5 layers, built
-/// by <see cref="SignatureAttacher"/> over <see cref="RegistrySink"/>, as <c>bollard sign</c> does), an enforcing policy on <c>bench/**</c>
+/// by <see cref="SignatureAttacher"/> over <see cref="RegistryClientArtifactSink"/>, as <c>bollard sign</c> does), an enforcing policy on <c>bench/**</c>
 /// requiring allOf(k1..k5) (Kyverno's 21 s case), then one Deployment of 8 containers reviewed 500 times from the
 /// cache, and 200 times on a restarted server whose decision cache lives 1 ms (every decision recomputed).
 /// </summary>
@@ -74,7 +74,7 @@ internal static class AdmissionBench
         var signers = Enumerable.Range(1, Keys).Select(_ => LocalSigner.GenerateEcdsaP256()).ToArray();
         var producer = SignatureVerifiers.ProducerFor(SignatureFormat.Cosign)!;
         using var registry = new RegistryClient(host, credentials: null, insecure: true);
-        var attacher = new SignatureAttacher(new RegistrySink(registry), new SignatureAttacherOptions());
+        var attacher = new SignatureAttacher(new RegistryClientArtifactSink(registry), new SignatureAttacherOptions());
         var watch = Stopwatch.StartNew();
         for (int i = 0; i < Images; i++)
         {

@@ -53,7 +53,7 @@ internal static class SignCommand
                 var head = await client.HeadManifestAsync(image.Repository, image.Reference, ct).ConfigureAwait(false)
                     ?? throw CliException.Failure($"{image}: not found");
                 var input = new SigningInput(image.Host, image.Repository, head.Digest, head.MediaType, head.Size, DateTimeOffset.UtcNow) { Annotations = extra };
-                var sink = new RegistryArtifactSink(client);
+                var sink = new RegistryClientArtifactSink(client);
                 await sink.ProbeReferrersAsync(image.Repository, head.Digest, ct).ConfigureAwait(false);
                 var attacher = new SignatureAttacher(sink, new SignatureAttacherOptions());
                 var results = new List<AttachResult>();

@@ -1,3 +1,4 @@
+using Bollard.Trust.Signing;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -101,7 +102,7 @@ internal static class VerifyCommand
             {
                 var head = await client.HeadManifestAsync(image.Repository, image.Reference, ct).ConfigureAwait(false)
                     ?? throw CliException.Usage($"{image}: not found");
-                var source = new RegistryArtifactSource(client);
+                var source = new RegistryClientArtifactSource(client);
                 var discovery = await new SignatureDiscovery(source, new DiscoveryLimits { MaxSignatures = MaxSignatures }).FindAsync(image.Repository, head.Digest, ct).ConfigureAwait(false);
                 var found = discovery.Signatures;
                 var request = new VerificationRequest(head.Digest, image.Repository, anchors, DateTimeOffset.UtcNow);

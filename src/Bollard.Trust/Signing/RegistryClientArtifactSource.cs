@@ -2,13 +2,13 @@ using Bollard.Core.Client;
 using Bollard.Core.Oci;
 using Bollard.Trust.Signatures;
 
-namespace Bollard.Cli.Signing;
+namespace Bollard.Trust.Signing;
 
 /// <summary>
-/// Signature discovery's view of any registry, through <see cref="RegistryClient"/>: what <c>bollard verify</c> reads.
+/// Signature discovery's view of any registry, through <see cref="RegistryClient"/>: what <c>bollard verify</c> reads (and <see cref="RegistryClientArtifactSink"/> reads back).
 /// Referrers come from the OCI 1.1 API or, on a registry without it, the <c>sha256-HEX</c> fallback index.
 /// </summary>
-internal sealed class RegistryArtifactSource(RegistryClient client) : IArtifactSource
+public sealed class RegistryClientArtifactSource(RegistryClient client) : IArtifactSource
 {
     public async Task<ArtifactManifest?> GetManifestAsync(string repository, string reference, CancellationToken ct)
     {

@@ -2,12 +2,11 @@ using Bollard.Core.Client;
 using Bollard.Core.Oci;
 using Bollard.Core.Registry;
 using Bollard.Trust.Signatures;
-using Bollard.Trust.Signing;
 
-namespace Bollard.Cli.Signing;
+namespace Bollard.Trust.Signing;
 
 /// <summary>
-/// Where <c>bollard sign</c> writes signatures: any registry, through <see cref="RegistryClient"/>. Manifest PUTs carry
+/// Where a client (<c>bollard sign</c>, the trust bench) writes signatures: any registry, through <see cref="RegistryClient"/>. Manifest PUTs carry
 /// the attacher's condition as <c>If-Match</c>/<c>If-None-Match</c>; Bollard answers 412 when the tag moved (turned into
 /// <see cref="ArtifactConflictException"/>, so the attacher reads again), other registries ignore the headers.
 /// </summary>
@@ -16,9 +15,9 @@ namespace Bollard.Cli.Signing;
 /// attacher always reads its write back. Against Bollard that is one extra GET per tag written and changes nothing else
 /// (a lost race is still a 412, never a lost signature).
 /// </remarks>
-internal sealed class RegistryArtifactSink(RegistryClient client) : IArtifactSink
+public sealed class RegistryClientArtifactSink(RegistryClient client) : IArtifactSink
 {
-    private readonly RegistryArtifactSource _source = new(client);
+    private readonly RegistryClientArtifactSource _source = new(client);
     private bool? _referrers;
 
     public bool EnforcesConditions => false;
