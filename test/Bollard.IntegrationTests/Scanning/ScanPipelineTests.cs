@@ -122,8 +122,15 @@ public sealed class ScanPipelineTests(ITestOutputHelper output) : IAsyncLifetime
         // The SBOM referrers are not scanned as images.
         Assert.Empty(Ids(await FindingsAsync("scan/lodash", lodash)));
         // Bollard's SBOMs go with their image: deleting it leaves no referrer (and no blob kept referenced by one).
-        var goneSboms = (await _server.Services.GetRequiredService<Bollard.Core.Storage.IManifestStore>()
-            .ListReferrersAsync(Bollard.Core.Oci.RepositoryName.Parse("scan/gone"), Bollard.Core.Oci.Digest.Parse(gone), null, default)).Select(r => r.Digest.ToString()).ToList();
+        // A scan is marked done before its SBOM referrers are attached: wait for both.
+        var store = _server.Services.GetRequiredService<Bollard.Core.Storage.IManifestStore>();
+        List<string> goneSboms = [];
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(30); await Task.Delay(100))
+        {
+            goneSboms = (await store.ListReferrersAsync(Bollard.Core.Oci.RepositoryName.Parse("scan/gone"), Bollard.Core.Oci.Digest.Parse(gone), null, default))
+                .Select(r => r.Digest.ToString()).ToList();
+            if (goneSboms.Count >= 2) break;
+        }
         Assert.Equal(2, goneSboms.Count);
         using (var deleted = await _server.Client.DeleteAsync($"/v2/scan/gone/manifests/{gone}"))
             Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
