@@ -53,8 +53,14 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
     /// <summary>Decisions held by the cache now (for metrics and tests).</summary>
     public int CachedDecisions => _cache.Count;
 
+    /// <remarks>
+    /// <see cref="DecisionPoint.PolicyTest"/> (CI asking right after it signed) is always evaluated afresh and refreshes
+    /// the cache: the invalidation of a just-pushed signature arrives through the event dispatcher, a moment later, and
+    /// the CI enforcement point must never answer from before it. Pulls and admission take the cache.
+    /// </remarks>
     public async ValueTask<PolicyDecision> DecideAsync(RepositoryName repository, Digest digest, DecisionPoint point, CancellationToken ct)
     {
+        if (point == DecisionPoint.PolicyTest) return await ComputeAndCacheAsync(repository, digest, _cache.Epoch).WaitAsync(ct).ConfigureAwait(false);
         if (_cache.TryGet(repository, digest, _time.GetUtcNow(), out var cached)) return cached with { Cached = true };
         // Keyed with the cache epoch: a caller arriving after an invalidation never joins an evaluation that started before it.
         long epoch = _cache.Epoch;

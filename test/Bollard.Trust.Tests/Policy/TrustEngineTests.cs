@@ -64,6 +64,24 @@ public sealed class TrustEngineTests
     }
 
     [Fact]
+    public async Task Policy_test_is_never_answered_from_the_cache_and_refreshes_it()
+    {
+        // CI signs and asks at once; the signature's invalidation arrives later, through the event dispatcher.
+        Use(KeyPolicy("\"dev\""));
+        var engine = Engine();
+        Assert.False((await Decide(engine)).Allowed);
+        _artifacts.Sign("prod/app", Image, Dev);
+        Assert.True((await Decide(engine)).Cached);
+
+        var test = await engine.DecideAsync(Repo, Image, DecisionPoint.PolicyTest, CancellationToken.None);
+        Assert.False(test.Cached);
+        Assert.True(test.Allowed);
+        var pull = await engine.DecideAsync(Repo, Image, DecisionPoint.Pull, CancellationToken.None);
+        Assert.True(pull.Cached);
+        Assert.True(pull.Allowed);
+    }
+
+    [Fact]
     public async Task A_cached_decision_reads_nothing()
     {
         Use(KeyPolicy("\"dev\""));
