@@ -24,4 +24,11 @@ public interface IBlobReader
 
     /// <returns>Where the client may fetch the blob directly (307), or null to stream it through Bollard.</returns>
     Task<Uri?> GetRedirectUriAsync(RepositoryName repository, Digest digest, CancellationToken ct);
+
+    /// <summary>As <see cref="StatAsync(RepositoryName, Digest, CancellationToken)"/>, for a client's pull (see <see cref="IManifestReader"/>).</summary>
+    Task<BlobInfo> StatAsync(RepositoryName repository, Digest digest, RegistryActor actor, CancellationToken ct) => StatAsync(repository, digest, ct);
+
+    /// <summary>As <see cref="OpenAsync(RepositoryName, Digest, ByteRange?, CancellationToken)"/>, for a client's pull.</summary>
+    Task<Stream> OpenAsync(RepositoryName repository, Digest digest, ByteRange? range, RegistryActor actor, CancellationToken ct) =>
+        OpenAsync(repository, digest, range, ct);
 }

@@ -18,4 +18,12 @@ public interface IManifestReader
 {
     /// <returns>The manifest, or null when the repository does not have it (by digest, or tag).</returns>
     ValueTask<ManifestRecord?> GetAsync(RepositoryName repository, Reference reference, CancellationToken ct);
+
+    /// <summary>
+    /// As <see cref="GetAsync(RepositoryName, Reference, CancellationToken)"/>, for a client's pull: a decorator that
+    /// fetches on a miss charges <paramref name="actor"/> (rate limits, audit). The pull right on the repository was
+    /// checked before; internal readers (scanner, trust) use the overload without an actor.
+    /// </summary>
+    ValueTask<ManifestRecord?> GetAsync(RepositoryName repository, Reference reference, RegistryActor actor, CancellationToken ct) =>
+        GetAsync(repository, reference, ct);
 }

@@ -31,7 +31,7 @@ public sealed class ManifestService(
     /// or <c>DENIED</c> with the pull gate's reasons.</exception>
     public async Task<ManifestRecord> GetAsync(RepositoryName repository, Reference reference, RegistryActor actor, CancellationToken ct)
     {
-        var record = await reader.GetAsync(repository, reference, ct).ConfigureAwait(false);
+        var record = await reader.GetAsync(repository, reference, actor, ct).ConfigureAwait(false);
         if (record is null)
         {
             await ThrowIfNoRepositoryAsync(repository, ct).ConfigureAwait(false);
@@ -79,9 +79,23 @@ public sealed class ManifestService(
     /// where the condition expects (checked inside the transaction, so two writers that read the same tag cannot both
     /// move it).</summary>
     /// <exception cref="OciException">Also <c>PRECONDITION_FAILED</c> (412) when the condition does not hold; nothing is written then.</exception>
-    public async Task<(Digest Digest, ParsedManifest Parsed)> PutAsync(
-        RepositoryName repository, Reference reference, byte[] body, string? contentType, TagCondition? condition, RegistryActor actor, CancellationToken ct)
+    public Task<(Digest Digest, ParsedManifest Parsed)> PutAsync(
+        RepositoryName repository, Reference reference, byte[] body, string? contentType, TagCondition? condition, RegistryActor actor, CancellationToken ct) =>
+        PutAsync(repository, reference, body, contentType, condition, actor, requireReferences: true, ct);
+
+    /// <summary>
+    /// Stores a manifest a pull-through mirror fetched from its upstream: byte-exact, validated, with its push checks
+    /// and events like a push, but its blobs and child manifests need not be here yet (they are recorded as references,
+    /// so GC keeps them once fetched, and are fetched when a client asks for them: only the platform pulled comes in).
+    /// </summary>
+    public Task<(Digest Digest, ParsedManifest Parsed)> StoreFetchedAsync(
+        RepositoryName repository, Reference reference, byte[] body, string? contentType, TagCondition? condition, RegistryActor actor, CancellationToken ct) =>
+        PutAsync(repository, reference, body, contentType, condition, actor, requireReferences: false, ct);
+
+    private async Task<(Digest Digest, ParsedManifest Parsed)> PutAsync(
+        RepositoryName repository, Reference reference, byte[] body, string? contentType, TagCondition? condition, RegistryActor actor, bool requireReferences, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(body);
         if (body.Length > options.MaxManifestBytes)
             throw new OciException(OciErrors.ManifestTooLarge, $"{body.Length} bytes is over the limit of {options.MaxManifestBytes} bytes");
         var algorithm = reference.Digest?.Algorithm ?? DigestAlgorithm.Sha256;
@@ -101,15 +115,15 @@ public sealed class ManifestService(
 
         // B7: the reference check runs on a read connection, before the writer is taken, so a manifest with
         // thousands of missing layers costs its sender, not everyone else's pushes.
-        var check = await manifests.FindMissingReferencesAsync(repository, blobsNeeded, childrenNeeded, ct).ConfigureAwait(false);
-        ThrowIfMissing(repository, check);
+        var check = requireReferences ? await manifests.FindMissingReferencesAsync(repository, blobsNeeded, childrenNeeded, ct).ConfigureAwait(false) : null;
+        if (check is not null) ThrowIfMissing(repository, check);
 
         var tx = await metadata.BeginWriteAsync(ct).ConfigureAwait(false);
         await using (tx.ConfigureAwait(false))
         {
             // Only a removal can make a present reference missing, and every removal moves the generation: when it
             // has not moved, the check above still holds and is not repeated under the writer.
-            if (blobsNeeded.Count + childrenNeeded.Count > 0 && await tx.GenerationAsync(repository, ct).ConfigureAwait(false) != check.Generation)
+            if (check is not null && blobsNeeded.Count + childrenNeeded.Count > 0 && await tx.GenerationAsync(repository, ct).ConfigureAwait(false) != check.Generation)
                 ThrowIfMissing(repository, await tx.FindMissingReferencesAsync(repository, blobsNeeded, childrenNeeded, ct).ConfigureAwait(false));
 
             bool existed = await tx.ManifestExistsAsync(repository, digest, ct).ConfigureAwait(false);

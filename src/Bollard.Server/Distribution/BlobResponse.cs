@@ -35,12 +35,12 @@ internal static class BlobResponse
 
     private const string ContentDigestHeader = "Docker-Content-Digest";
 
-    public static async Task WriteAsync(HttpContext context, IBlobReader blobs, RepositoryName repository, Digest digest)
+    public static async Task WriteAsync(HttpContext context, IBlobReader blobs, RepositoryName repository, Digest digest, RegistryActor actor)
     {
         var ct = context.RequestAborted;
         var request = context.Request;
         var response = context.Response;
-        var info = await blobs.StatAsync(repository, digest, ct).ConfigureAwait(false);
+        var info = await blobs.StatAsync(repository, digest, actor, ct).ConfigureAwait(false);
         var etag = new EntityTagHeaderValue("\"" + digest + "\"");
         var headers = response.Headers;
         headers[ContentDigestHeader] = digest.ToString();
@@ -96,7 +96,7 @@ internal static class BlobResponse
         long length = range?.Length ?? info.Size;
         response.ContentType = "application/octet-stream";
         response.ContentLength = length;
-        var stream = await blobs.OpenAsync(repository, digest, range, ct).ConfigureAwait(false);
+        var stream = await blobs.OpenAsync(repository, digest, range, actor, ct).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             var writer = response.BodyWriter;

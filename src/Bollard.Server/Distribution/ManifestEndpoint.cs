@@ -26,6 +26,7 @@ public sealed class ManifestEndpoint(ManifestService manifests, RegistryOptions 
         response.ContentLength = manifest.Content.Length;
         response.Headers[DistributionHeaders.ContentDigest] = manifest.Digest.ToString();
         response.Headers.ETag = "\"" + manifest.Digest + "\"";
+        if (manifest.Freshness is { } freshness) MirrorHeaders.Write(response, freshness);
         // Last-pull times (retention): in memory, flushed in batches. HEAD counts: docker and containerd resolve a
         // tag with HEAD and then fetch by digest.
         pulls.Record(route.Name, reference.Tag, manifest.Digest);

@@ -38,6 +38,7 @@ public static class ServerServiceCollectionExtensions
         services.AddBollardMetrics(configuration);
         services.AddBollardGc(configuration);
         services.AddBollardTrust(configuration);
+        services.AddBollardMirror(configuration);
         return services;
     }
 

@@ -1,0 +1,31 @@
+using Bollard.Core.Mirror;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Bollard.Server.Hosting;
+
+/// <summary>
+/// The pull-through mirror (issue 10, docs/mirror.md): the <c>Mirror</c> options, the name router, the counters and the
+/// fetch limiter; with upstreams configured, the decorators of the read seams (<see cref="Core.Registry.IManifestReader"/>,
+/// <see cref="Core.Registry.IBlobReader"/>) over the stored readers. Without upstreams nothing is decorated and the
+/// registry behaves exactly as before.
+/// </summary>
+public static class MirrorServiceCollectionExtensions
+{
+    public static IServiceCollection AddBollardMirror(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<MirrorOptions>().Bind(configuration.GetSection(MirrorOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MirrorOptions>>().Value);
+        services.AddSingleton<MirrorRouter>();
+        services.AddSingleton<MirrorCounters>();
+        services.TryAddSingleton<IMirrorFetchLimiter, UnlimitedMirrorFetches>();
+        // The decorators (registered only when Mirror:Upstreams is not empty) go here: the stored readers stay registered
+        // under their own types and the seams resolve to the mirror's readers. A decorator that writes (ManifestService)
+        // resolves it lazily from the provider: ManifestService itself reads through IManifestReader.
+        return services;
+    }
+}
