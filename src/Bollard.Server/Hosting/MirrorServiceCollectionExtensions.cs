@@ -23,6 +23,7 @@ public static class MirrorServiceCollectionExtensions
         services.AddSingleton<MirrorRouter>();
         services.AddSingleton<MirrorCounters>();
         services.TryAddSingleton<IMirrorFetchLimiter, UnlimitedMirrorFetches>();
+        services.TryAddSingleton<IMirrorFetchObserver, NoMirrorFetchObserver>();
         // The decorators (registered only when Mirror:Upstreams is not empty) go here: the stored readers stay registered
         // under their own types and the seams resolve to the mirror's readers. A decorator that writes (ManifestService)
         // resolves it lazily from the provider: ManifestService itself reads through IManifestReader.
