@@ -12,12 +12,12 @@ public interface IMirrorFetchObserver
     /// <param name="actor">Who caused it (<see cref="RegistryActor.Unknown"/> for Bollard's own: sync, scanner, signatures).</param>
     /// <param name="kind"><c>manifest</c>, <c>blob</c> or <c>revalidate</c>.</param>
     /// <param name="reference">The tag or digest asked for.</param>
-    /// <param name="error">Why it failed; null when it succeeded.</param>
-    void Fetched(RegistryActor actor, MirrorRoute route, string kind, string reference, string? error);
+    /// <param name="failure">Why it failed; null when it succeeded.</param>
+    void Fetched(RegistryActor actor, MirrorRoute route, string kind, string reference, string? failure);
 }
 
 /// <summary>Observes nothing (no audit: access control off, unit tests).</summary>
 public sealed class NoMirrorFetchObserver : IMirrorFetchObserver
 {
-    public void Fetched(RegistryActor actor, MirrorRoute route, string kind, string reference, string? error) { }
+    public void Fetched(RegistryActor actor, MirrorRoute route, string kind, string reference, string? failure) { }
 }
