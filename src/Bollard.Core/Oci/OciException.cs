@@ -5,4 +5,7 @@ public sealed class OciException(OciError error, string? detail = null) : Except
 {
     public OciError Error { get; } = error;
     public string? Detail { get; } = detail;
+
+    /// <summary>For 429 <c>TOOMANYREQUESTS</c> and 503: when the client may try again (written as <c>Retry-After</c>).</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

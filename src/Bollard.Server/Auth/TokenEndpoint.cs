@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Bollard.Core.Auth;
+using Bollard.Server.Distribution;
 using Microsoft.AspNetCore.Http;
 
 namespace Bollard.Server.Auth;
@@ -9,10 +10,14 @@ namespace Bollard.Server.Auth;
 /// Basic credentials, or the OAuth2 POST form (<c>grant_type=password</c> or <c>refresh_token</c>). The token
 /// grants the intersection of the requested scopes and the caller's rights; asking for more is not an error.
 /// Malformed scopes (wildcards, <c>..</c>, extra colons, unknown types) are dropped: they grant nothing.
+/// A pull scope on a name that the transparent mirror maps (<see cref="TransparentMirror"/>: <c>library/alpine</c>, with
+/// the <c>?ns=</c> that the challenge's realm carried) is judged on the mirrored repository and granted under that
+/// name (<c>repository:mirror/docker.io/library/alpine:pull</c>), which is the name the gate sees on the retried request.
 /// </summary>
 public sealed class TokenEndpoint(
     AuthOptions options, TokenService tokens, AccessEvaluator evaluator,
-    RefreshTokenService refreshTokens, IRegistryGate gate, AuditRecorder audit, Metrics.BollardMetrics metrics)
+    RefreshTokenService refreshTokens, IRegistryGate gate, AuditRecorder audit, Metrics.BollardMetrics metrics,
+    TransparentMirror transparent)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -41,6 +46,13 @@ public sealed class TokenEndpoint(
             if (e.Status == 401) context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{options.Service}\"";
             await context.Response.WriteAsJsonAsync(new OAuthError(e.Status == 429 ? "slow_down" : "invalid_grant", e.Message), AuthJson.Relaxed.OAuthError).ConfigureAwait(false);
         }
+    }
+
+    private static void Grant(List<Scope> granted, Scope scope)
+    {
+        int at = granted.FindIndex(g => g.Type == scope.Type && g.Name == scope.Name);
+        if (at < 0) granted.Add(scope);
+        else granted[at] = granted[at] with { Actions = granted[at].Actions | scope.Actions };
     }
 
     private async Task IssueAsync(HttpContext context)
@@ -106,7 +118,12 @@ public sealed class TokenEndpoint(
             }
             var rights = await evaluator.RightsAsync(principal, scope.Name, context.RequestAborted).ConfigureAwait(false);
             var allowed = scope.Actions & rights & (RepositoryAccess.Pull | RepositoryAccess.Push | RepositoryAccess.Delete);
-            if (allowed != RepositoryAccess.None) granted.Add(scope with { Actions = allowed });
+            if (allowed != RepositoryAccess.None) Grant(granted, scope with { Actions = allowed });
+            // Only reads are mapped (a push of library/alpine creates that repository), so only pull is judged there.
+            if (scope.Actions.HasFlag(RepositoryAccess.Pull)
+                && await transparent.MapAsync(scope.Name, TransparentMirror.NamespaceOf(request), context.RequestAborted).ConfigureAwait(false) is { } mirrored
+                && (await evaluator.RightsAsync(principal, mirrored.Value, context.RequestAborted).ConfigureAwait(false)).HasFlag(RepositoryAccess.Pull))
+                Grant(granted, new Scope(Scope.RepositoryType, mirrored.Value, RepositoryAccess.Pull));
         }
         var issued = await tokens.IssueAsync(principal, granted, context.RequestAborted).ConfigureAwait(false);
         string? refresh = offline ? await refreshTokens.IssueAsync(principal, context.RequestAborted).ConfigureAwait(false) : rotated;

@@ -19,12 +19,13 @@ namespace Bollard.Server.Distribution;
 public sealed partial class DistributionDispatcher(
     CatalogEndpoint catalog, BlobEndpoint blobs, UploadEndpoint uploads, ManifestEndpoint manifests,
     TagEndpoint tags, ReferrersEndpoint referrers, IRegistryGate gate, ChallengeRealm realm, AuthOptions authOptions,
-    ILogger<DistributionDispatcher> logger, Bollard.Core.Storage.IStorageErrorTranslator? storageErrors = null)
+    TransparentMirror transparent, ILogger<DistributionDispatcher> logger, Bollard.Core.Storage.IStorageErrorTranslator? storageErrors = null)
 {
     public async Task HandleAsync(HttpContext context)
     {
         context.Response.Headers[DistributionHeaders.ApiVersion] = "registry/2.0";
         DistributionRoute? route = null;
+        DistributionRoute? served = null;
         try
         {
             string raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
@@ -35,16 +36,20 @@ public sealed partial class DistributionDispatcher(
                 return;
             }
             context.Features.Set(Metrics.RouteTemplateFeature.For(route.Endpoint));
-            await AuthorizeAsync(context, route).ConfigureAwait(false);
-            await DispatchAsync(context, route).ConfigureAwait(false);
+            served = await MapTransparentAsync(context, route).ConfigureAwait(false);
+            await AuthorizeAsync(context, served).ConfigureAwait(false);
+            await DispatchAsync(context, served).ConfigureAwait(false);
         }
         catch (RegistryAuthException e)
         {
-            await WriteRefusalAsync(context, e, route).ConfigureAwait(false);
+            await WriteRefusalAsync(context, e, route, served).ConfigureAwait(false);
         }
         catch (OciException e)
         {
-            await OciErrorWriter.WriteAsync(context, e.Error, e.Detail).ConfigureAwait(false);
+            await OciErrorWriter.WriteAsync(context, e.Error, e.Detail, h =>
+            {
+                if (e.RetryAfter is { } wait) h.RetryAfter = RetryAfterSeconds(wait);
+            }).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -64,7 +69,7 @@ public sealed partial class DistributionDispatcher(
             Log.StorageFailed(logger, context.TraceIdentifier, mapped.Error.HttpStatus, e.Message, e);
             await OciErrorWriter.WriteWithDetailAsync(context, mapped.Error, RequestIdDetail(context), h =>
             {
-                if (mapped.RetryAfter is { } wait) h.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                if (mapped.RetryAfter is { } wait) h.RetryAfter = RetryAfterSeconds(wait);
             }).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -76,6 +81,29 @@ public sealed partial class DistributionDispatcher(
     }
 
     private static Dictionary<string, string> RequestIdDetail(HttpContext context) => new() { ["requestId"] = context.TraceIdentifier };
+
+    /// <summary>Whole seconds, at least 1 (RFC 9110 10.2.3: delay-seconds; 0 would invite an immediate retry).</summary>
+    private static string RetryAfterSeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A read of a name outside the mirror namespace that a transparent mirror client means (see
+    /// <see cref="TransparentMirror"/>) is routed to the mirrored repository: everything after this (the gate, the
+    /// handler, the pull gate, events) sees <c>mirror/docker.io/library/alpine</c>. Writes are never mapped: a push of
+    /// <c>library/alpine</c> creates that local repository, which from then on wins over the mirror.
+    /// </summary>
+    private async Task<DistributionRoute> MapTransparentAsync(HttpContext context, DistributionRoute route)
+    {
+        if (!transparent.Enabled) return route;
+        bool read = (route.Endpoint, context.Request.Method) switch
+        {
+            (DistributionEndpoint.Manifest or DistributionEndpoint.Blob, "GET" or "HEAD") => true,
+            (DistributionEndpoint.TagList or DistributionEndpoint.Referrers, "GET") => true,
+            _ => false,
+        };
+        if (!read) return route;
+        var mapped = await transparent.MapAsync(route.Name.Value, TransparentMirror.NamespaceOf(context.Request), context.RequestAborted).ConfigureAwait(false);
+        return mapped is { } name ? route with { Name = name } : route;
+    }
 
     private Task DispatchAsync(HttpContext context, DistributionRoute route) => (route.Endpoint, context.Request.Method) switch
     {
@@ -145,12 +173,22 @@ public sealed partial class DistributionDispatcher(
     }
 
     /// <summary>401 with the Bearer challenge of the Docker token protocol, 403 DENIED, or 429 with Retry-After.</summary>
-    private async Task WriteRefusalAsync(HttpContext context, RegistryAuthException e, DistributionRoute? route)
+    /// <param name="route">The route as the client asked for it.</param>
+    /// <param name="served">The route being served (another name when the request was mapped to the mirror).</param>
+    private async Task WriteRefusalAsync(HttpContext context, RegistryAuthException e, DistributionRoute? route, DistributionRoute? served)
     {
         if (e.Status == StatusCodes.Status401Unauthorized)
         {
-            var challenge = $"Bearer realm=\"{realm.For(context)}\",service=\"{authOptions.Service}\"";
-            if (ChallengeScope(context, route, e.ChallengeScope) is { } scope) challenge += $",scope=\"{scope}\"";
+            bool mapped = served is not null && route is not null && served.Name != route.Name;
+            string tokenRealm = realm.For(context);
+            // A transparent request is challenged with the scope the client asked about (a Docker daemon asks the
+            // token endpoint for repository:library/alpine:pull whatever the challenge says; containerd asks for the
+            // challenged scope); the token endpoint maps it as the dispatcher did. containerd's ?ns= travels in the
+            // realm, which clients keep when they add their own parameters to it.
+            if (mapped && TransparentMirror.NamespaceOf(context.Request) is { } ns)
+                tokenRealm += (tokenRealm.Contains('?', StringComparison.Ordinal) ? "&" : "?") + TransparentMirror.NamespaceParameter + "=" + Uri.EscapeDataString(ns);
+            var challenge = $"Bearer realm=\"{tokenRealm}\",service=\"{authOptions.Service}\"";
+            if (ChallengeScope(context, route, mapped ? null : e.ChallengeScope) is { } scope) challenge += $",scope=\"{scope}\"";
             if (e.ChallengeError is not null) challenge += $",error=\"{e.ChallengeError}\"";
             await OciErrorWriter.WriteAsync(context, OciErrors.Unauthorized, e.Message, h => h.WWWAuthenticate = challenge).ConfigureAwait(false);
             return;
@@ -158,7 +196,7 @@ public sealed partial class DistributionDispatcher(
         var error = e.Status == StatusCodes.Status429TooManyRequests ? OciErrors.TooManyRequests : OciErrors.Denied;
         await OciErrorWriter.WriteAsync(context, error, e.Message, h =>
         {
-            if (e.RetryAfter is { } wait) h.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            if (e.RetryAfter is { } wait) h.RetryAfter = RetryAfterSeconds(wait);
         }).ConfigureAwait(false);
     }
 

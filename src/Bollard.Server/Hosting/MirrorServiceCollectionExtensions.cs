@@ -22,8 +22,14 @@ public static class MirrorServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MirrorOptions>>().Value);
         services.AddSingleton<MirrorRouter>();
         services.AddSingleton<MirrorCounters>();
-        services.TryAddSingleton<IMirrorFetchLimiter, UnlimitedMirrorFetches>();
-        services.TryAddSingleton<IMirrorFetchObserver, NoMirrorFetchObserver>();
+        // One bucket per principal (anonymous: per client address) of Mirror:FetchesPerMinutePerPrincipal; 0 is unlimited.
+        services.TryAddSingleton<IMirrorFetchLimiter, PrincipalFetchLimiter>();
+        // Who pulled what through the mirror goes to the audit log when there is one (access control on).
+        services.TryAddSingleton<IMirrorFetchObserver>(sp => sp.GetRequiredService<Core.Auth.AuthOptions>().Enabled
+            ? new AuditingMirrorFetchObserver(sp.GetRequiredService<Core.Auth.AuditRecorder>())
+            : new NoMirrorFetchObserver());
+        services.AddSingleton<Distribution.TransparentMirror>();
+        services.AddSingleton<Metrics.IMetricsSource, Metrics.MirrorMetrics>();
         // The decorators (registered only when Mirror:Upstreams is not empty) go here: the stored readers stay registered
         // under their own types and the seams resolve to the mirror's readers. A decorator that writes (ManifestService)
         // resolves it lazily from the provider: ManifestService itself reads through IManifestReader.
