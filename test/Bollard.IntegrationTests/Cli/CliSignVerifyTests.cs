@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Bollard.Core.Client;
 using Bollard.Core.Oci;
+using Bollard.IntegrationTests.Mirror.Support;
 using Bollard.Trust.Keys;
 
 namespace Bollard.IntegrationTests.Cli;
@@ -157,7 +158,7 @@ public sealed class CliSignVerifyTests : IDisposable
     {
         ExternalTool.Require("docker-registry");
         await using var bollard = await BollardServer.StartAsync();
-        await using var registry = await DistributionRegistry.StartAsync(_work);
+        await using var registry = await UpstreamRegistry.StartNewAsync();
         await PushImageAsync(bollard, "team/app", "1.0");
         // skopeo copies the image itself into the Distribution registry.
         ExternalTool.Require("skopeo");
@@ -181,7 +182,7 @@ public sealed class CliSignVerifyTests : IDisposable
         ExternalTool.Require("skopeo");
         ExternalTool.Require("docker-registry");
         await using var bollard = await BollardServer.StartAsync();
-        await using var registry = await DistributionRegistry.StartAsync(_work);
+        await using var registry = await UpstreamRegistry.StartNewAsync();
         await PushImageAsync(bollard, "team/app", "1.0");
         var (key, pub) = NewKey("dev");
         CliRunner.Succeeded(await _cli.RunAsync("sign", $"docker://{bollard.HostPort}/team/app:1.0", "--key", key, "--format", "cosign"));
@@ -221,56 +222,5 @@ public sealed class CliSignVerifyTests : IDisposable
         CliRunner.Failed(await _cli.RunAsync("sign", image), 2, "give the private key: --key FILE");
         CliRunner.Failed(await _cli.RunAsync("sign", image, "--key", key, "-a", "novalue"), 2, "key=value");
         CliRunner.Failed(await _cli.RunAsync("sign", $"docker://{server.HostPort}/team/app:nope", "--key", key), 1, "not found");
-    }
-
-    /// <summary>Debian's <c>docker-registry</c> (CNCF Distribution 2.8) on a loopback port, with its own storage folder.</summary>
-    private sealed class DistributionRegistry : IAsyncDisposable
-    {
-        private readonly Process _process;
-
-        private DistributionRegistry(Process process, int port) => (_process, HostPort) = (process, $"127.0.0.1:{port}");
-
-        public string HostPort { get; }
-
-        public static async Task<DistributionRegistry> StartAsync(string work)
-        {
-            int port;
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
-            string root = Path.Combine(work, $"distribution-{port}");
-            Directory.CreateDirectory(root);
-            string config = Path.Combine(root, "config.yml");
-            await File.WriteAllTextAsync(config, $"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {root}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n");
-            var process = Process.Start(new ProcessStartInfo("docker-registry", ["serve", config]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var registry = new DistributionRegistry(process, port);
-            using var http = new HttpClient();
-            var ready = Stopwatch.StartNew();
-            while (true)
-            {
-                try
-                {
-                    using var v2 = await http.GetAsync($"http://{registry.HostPort}/v2/");
-                    if (v2.IsSuccessStatusCode) return registry;
-                }
-                catch (HttpRequestException) when (ready.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
-                {
-                    await Task.Delay(100);
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-            _process.Dispose();
-        }
     }
 }
