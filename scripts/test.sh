@@ -19,6 +19,12 @@ tools=(
   docker-registry:docker-registry
   javac:default-jdk-headless
   kubectl:kubernetes-client
+  # The mirror's real clients (test/Bollard.IntegrationTests/Mirror/Clients): the tests start their own daemons.
+  dockerd:docker.io
+  docker:docker.io
+  podman:podman
+  containerd:containerd
+  ctr:containerd
 )
 need=()
 for pair in "${tools[@]}"; do command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}"); done
