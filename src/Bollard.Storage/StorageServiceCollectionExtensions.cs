@@ -52,6 +52,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Bollard.Core.Scanning.ILayerIndexStore, SqliteLayerIndexStore>();
         services.AddSingleton<Bollard.Core.Trust.ITrustPolicyStore, SqliteTrustPolicyStore>();
         services.AddSingleton<Bollard.Core.Trust.IDecisionLog, SqliteDecisionLog>();
+        services.AddSingleton<Bollard.Core.Mirror.IMirrorStore, SqliteMirrorStore>();
         return services;
     }
 }

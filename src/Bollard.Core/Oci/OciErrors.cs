@@ -50,6 +50,21 @@ public static class OciErrors
     /// </summary>
     public static readonly OciError PreconditionFailed = new("PRECONDITION_FAILED", "the tag does not point where the request's If-Match or If-None-Match expected", 412);
 
+    /// <summary>
+    /// A pull-through mirror could not reach its upstream for content it has not cached (issue 10): 502 Bad Gateway,
+    /// with <c>UNAVAILABLE</c> (CNCF Distribution's retryable code) so clients retry. The detail names the upstream and why.
+    /// </summary>
+    public static readonly OciError UpstreamUnreachable = new("UNAVAILABLE", "the mirror's upstream cannot be reached and the content is not cached", 502);
+
+    /// <summary>The mirror's upstream did not answer in time for content not cached: 504 Gateway Timeout.</summary>
+    public static readonly OciError UpstreamTimeout = new("UNAVAILABLE", "the mirror's upstream did not answer in time and the content is not cached", 504);
+
+    /// <summary>
+    /// The mirror's upstream answered, but not with the content (5xx, refused credentials, content that failed
+    /// verification, a redirect Bollard will not follow), for content not cached: 502 Bad Gateway.
+    /// </summary>
+    public static readonly OciError UpstreamFailed = new("UNAVAILABLE", "the mirror's upstream failed and the content is not cached", 502);
+
     /// <summary>Every code, for documentation and tests.</summary>
     public static IReadOnlyList<OciError> All { get; } =
     [

@@ -1,4 +1,6 @@
+using Bollard.Core.Jobs;
 using Bollard.Core.Mirror;
+using Bollard.Core.Registry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,9 +32,21 @@ public static class MirrorServiceCollectionExtensions
             : new NoMirrorFetchObserver());
         services.AddSingleton<Distribution.TransparentMirror>();
         services.AddSingleton<Metrics.IMetricsSource, Metrics.MirrorMetrics>();
-        // The decorators (registered only when Mirror:Upstreams is not empty) go here: the stored readers stay registered
-        // under their own types and the seams resolve to the mirror's readers. A decorator that writes (ManifestService)
-        // resolves it lazily from the provider: ManifestService itself reads through IManifestReader.
+        if (configuration.GetSection(MirrorOptions.Section).Get<MirrorOptions>() is not { Enabled: true }) return services;
+
+        // The stored readers stay registered under their own types and the seams resolve to the mirror's readers. A
+        // decorator that writes (ManifestService) resolves it lazily from the provider: ManifestService itself reads
+        // through IManifestReader.
+        services.TryAddSingleton<StoredManifestReader>();
+        services.TryAddSingleton<StoredBlobReader>();
+        services.AddSingleton<MirrorSignatureFetches>();
+        services.AddSingleton<IJobHandler, MirrorSignatureJob>();
+        services.Replace(ServiceDescriptor.Singleton<IManifestReader>(sp => new MirrorManifestReader(
+            sp.GetRequiredService<StoredManifestReader>(), sp.GetRequiredService<MirrorRouter>(), sp.GetRequiredService<IUpstreamRegistry>(),
+            sp.GetRequiredService<IMirrorStore>(), () => sp.GetRequiredService<ManifestService>(), sp.GetRequiredService<IMirrorFetchLimiter>(),
+            sp.GetRequiredService<IMirrorFetchObserver>(), sp.GetRequiredService<MirrorCounters>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<MirrorSignatureFetches>())));
+        // The blob side: services.Replace(ServiceDescriptor.Singleton<IBlobReader>(sp => new MirrorBlobReader(sp.GetRequiredService<StoredBlobReader>(), ...))).
         return services;
     }
 }

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Bollard.Core.Jobs;
+using Bollard.Core.Oci;
+using Bollard.Core.Registry;
+using Bollard.Core.Storage;
+
+namespace Bollard.Core.Mirror;
+
+/// <summary>
+/// The <c>mirror.signatures</c> job: brings a mirrored image's cosign tags (<c>sha256-&lt;hex&gt;.sig</c>, <c>.att</c>,
+/// <c>.sbom</c>, the referrers fallback index <c>sha256-&lt;hex&gt;</c>) and its OCI referrers (the upstream's referrers
+/// API) into the cache, each with its blobs, so Bollard's referrers endpoint and trust discovery (which read the store)
+/// find upstream signatures. Everything goes through the mirror's own read seams (vetted, counted, tag state kept, so a
+/// <c>.sig</c> added upstream later is seen after its TTL). Bounded: at most <see cref="MaxArtifacts"/> artifacts and
+/// <see cref="MaxBytes"/> of their blobs per image, none over <see cref="MaxBlobBytes"/>. Idempotent: what is cached is a hit.
+/// </summary>
+public sealed class MirrorSignatureJob(IManifestReader manifests, IBlobReader blobs, IRepositoryStore repositories, IUpstreamRegistry upstream, MirrorRouter router)
+    : IJobHandler
+{
+    public const string JobKind = "mirror.signatures";
+
+    /// <summary>Signatures, attestations and SBOMs of one image; more is not a signature set but abuse.</summary>
+    public const int MaxArtifacts = 32;
+
+    /// <summary>A signature or attestation blob is kilobytes; an SBOM may be megabytes.</summary>
+    public const long MaxBlobBytes = 16L * 1024 * 1024;
+
+    public const long MaxBytes = 64L * 1024 * 1024;
+
+    private static readonly string[] CosignSuffixes = [".sig", ".att", ".sbom", ""];
+
+    public string Kind => JobKind;
+
+    /// <summary>The payload: <c>{"repository":"mirror/docker.io/library/alpine","subject":"sha256:..."}</c>.</summary>
+    public static string Payload(RepositoryName repository, Digest subject) =>
+        $$"""{"repository":"{{JsonEncodedText.Encode(repository.Value)}}","subject":"{{subject}}"}""";
+
+    public static (RepositoryName Repository, Digest Subject) ParsePayload(string payload)
+    {
+        using var doc = JsonDocument.Parse(payload);
+        var root = doc.RootElement;
+        return (RepositoryName.Parse(root.GetProperty("repository").GetString()!), Digest.Parse(root.GetProperty("subject").GetString()));
+    }
+
+    public async Task RunAsync(JobContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (repository, subject) = ParsePayload(context.Job.Payload);
+        if (router.Resolve(repository) is not { } route || !route.Upstream.MirrorSignatures) return;
+        var budget = new Budget();
+
+        foreach (string suffix in CosignSuffixes)
+        {
+            if (budget.Artifacts >= MaxArtifacts) break;
+            string tag = $"{subject.Algorithm.Name}-{subject.Hex}{suffix}";
+            if (await manifests.GetAsync(repository, new Reference(tag, null), ct).ConfigureAwait(false) is { } artifact)
+                await BringBlobsAsync(repository, artifact, budget, ct).ConfigureAwait(false);
+        }
+
+        var referrers = await upstream.ListReferrersAsync(route, subject, MaxArtifacts, ct).ConfigureAwait(false);
+        foreach (var referrer in referrers)
+        {
+            if (budget.Artifacts >= MaxArtifacts) break;
+            if (referrer.Size > route.Upstream.MaxManifestBytes || !MediaTypes.IsManifest(referrer.MediaType)) continue;
+            if (await manifests.GetAsync(repository, new Reference(null, referrer.Digest), ct).ConfigureAwait(false) is { } artifact)
+                await BringBlobsAsync(repository, artifact, budget, ct).ConfigureAwait(false);
+        }
+        await context.ReportProgressAsync(1, $"{budget.Artifacts} signatures and referrers, {budget.Bytes} bytes of blobs", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The blobs of one artifact, read through the blob seam (its mirror decorator stores them on a miss).</summary>
+    private async Task BringBlobsAsync(RepositoryName repository, ManifestRecord artifact, Budget budget, CancellationToken ct)
+    {
+        budget.Artifacts++;
+        var parsed = ManifestParser.Parse(artifact.Content, artifact.MediaType);
+        // An index here is the referrers fallback index: its manifests are the referrers, which the referrers API brings.
+        if (parsed.IsIndex) return;
+        foreach (var blob in new[] { parsed.Config }.Concat(parsed.Layers).OfType<Descriptor>().DistinctBy(d => d.Digest))
+        {
+            if (blob.Size > MaxBlobBytes || budget.Bytes + blob.Size > MaxBytes) continue;
+            if (await repositories.IsBlobLinkedAsync(repository, blob.Digest, ct).ConfigureAwait(false)) continue;
+            await blobs.StatAsync(repository, blob.Digest, ct).ConfigureAwait(false);
+            var stream = await blobs.OpenAsync(repository, blob.Digest, null, ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+                await stream.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
+            budget.Bytes += blob.Size;
+        }
+    }
+
+    private sealed class Budget
+    {
+        public int Artifacts { get; set; }
+        public long Bytes { get; set; }
+    }
+}
