@@ -41,6 +41,11 @@ public static class PolicyEvaluator
         if (policy.Mode == PolicyMode.Off)
             return decision with { Notes = [$"policy {policy.Name} is off: nothing is evaluated"] };
 
+        if (policy.Unreadable is { } unreadable)
+        {
+            List<string> violations = [$"policy {policy.Name}{(version is { } v ? $" v{v}" : "")} cannot be read ({unreadable}); save it again"];
+            return decision with { Allowed = policy.Mode != PolicyMode.Enforce, Violations = violations };
+        }
         var run = new Run(policy, facts, now);
         run.Signatures();
         run.Scanner();

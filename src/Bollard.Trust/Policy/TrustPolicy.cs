@@ -30,6 +30,13 @@ public sealed record TrustPolicy
     /// <summary>The document it was read from (for storing and showing it again).</summary>
     public required TrustPolicyDocument Document { get; init; }
 
+    /// <summary>
+    /// Set when the stored document can no longer be read (written by another version of Bollard, or damaged): the
+    /// policy then still covers its namespace in its stored mode, and every image violates it with this reason. A
+    /// namespace under an enforcing policy never opens up because its policy became unreadable.
+    /// </summary>
+    public string? Unreadable { get; init; }
+
     /// <summary>Whether evaluating it needs the image's scan facts.</summary>
     public bool NeedsScanFacts => Vulnerabilities is not null || SbomRequired;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Bollard.Core.Events;
 using Bollard.Trust.Keys;
+using Microsoft.Extensions.DependencyInjection;
 using static Bollard.IntegrationTests.Trust.PolicyTestSupport;
 
 namespace Bollard.IntegrationTests.Trust;
@@ -67,6 +68,34 @@ public sealed class PolicyGateTests
         var decisions = await DecisionsAsync(access.AdminApi, "gate/app", 2);
         Assert.Contains(decisions, d => d!["point"]!.GetValue<string>() == "pull" && !d["allowed"]!.GetValue<bool>() && d["reasons"]!.AsArray().Count > 0);
         Assert.Contains(decisions, d => d!["point"]!.GetValue<string>() == "policy-test" && d["allowed"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task A_stored_policy_that_no_longer_parses_keeps_its_namespace_closed_with_the_reason()
+    {
+        await using var access = await AccessServer.StartAsync();
+        var registry = access.Registry(access.Admin);
+        var dev = LocalSigner.GenerateEcdsaP256();
+        var image = await AccessServer.PushImageAsync(registry, "broken/app", "1");
+        await SignCosignAsync(registry, access.Server.HostPort, "broken/app", image.Digest, dev);
+        await PutPolicyOkAsync(access.AdminApi, Policy("broken", "broken/**", "enforce", new Dictionary<string, LocalSigner> { ["dev"] = dev }, RequireDev));
+        (await PullUntilAsync(registry, "broken/app", "1", HttpStatusCode.OK)).Dispose();
+
+        // The stored document is damaged (or written by a Bollard that knew a field this one does not).
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(access.Server.DataDir, "bollard.db")};Pooling=False"))
+        {
+            await db.OpenAsync();
+            using var update = db.CreateCommand();
+            update.CommandText = "UPDATE trust_policy_versions SET document = '{\"name\":\"broken\",\"namespace\":\"broken/**\",\"mode\":\"enforce\",\"require\":{\"everyOf\":[\"dev\"]}}' WHERE name = 'broken'";
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+        }
+        access.Server.Services.GetRequiredService<Bollard.Server.Trust.TrustCaches>().PoliciesChanged();
+
+        using var denied = await PullUntilAsync(registry, "broken/app", "1", HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Contains("policy broken v1 cannot be read", await denied.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var test = await TestAsync(access.AdminApi, "broken/app", "1");
+        Assert.False(test["allowed"]!.GetValue<bool>());
     }
 
     [Fact]
