@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Bollard.Core.Oci;
 
 namespace Bollard.Core.Mirror;
 
@@ -9,7 +11,7 @@ namespace Bollard.Core.Mirror;
 /// <c>?ns=&lt;upstream name&gt;</c> (containerd) or <see cref="Transparent"/> (a Docker daemon's
 /// <c>registry-mirrors</c>, podman's <c>[[registry.mirror]]</c>). No upstream: the mirror is off.
 /// </summary>
-public sealed class MirrorOptions
+public sealed class MirrorOptions : IValidatableObject
 {
     public const string Section = "Mirror";
 
@@ -38,6 +40,82 @@ public sealed class MirrorOptions
     public bool Enabled => Upstreams.Count > 0;
 
     public UpstreamOptions? Find(string name) => Upstreams.FirstOrDefault(u => string.Equals(u.Name, name, StringComparison.Ordinal));
+
+    /// <summary>
+    /// What the binder cannot tell: names unique and each one repository path component, URLs absolute http(s),
+    /// <see cref="Transparent"/> naming an upstream, the namespace a repository name, the vetting lists parseable and
+    /// password files readable. Each result names its member (<c>Upstreams:1:Url</c>), so <c>bollard serve</c> reports
+    /// the setting and where it came from.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!RepositoryName.TryParse(Namespace, out _))
+            yield return new ValidationResult($"'{Namespace}' is not a repository name (lowercase path components such as mirror)", [nameof(Namespace)]);
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < Upstreams.Count; i++)
+        {
+            var u = Upstreams[i];
+            string at = $"{nameof(Upstreams)}:{i.ToString(CultureInfo.InvariantCulture)}";
+            if (u.Name.Length == 0)
+                yield return new ValidationResult("must be given (the upstream's name in Bollard's namespace, such as docker.io)", [$"{at}:{nameof(UpstreamOptions.Name)}"]);
+            else if (u.Name.Contains('/', StringComparison.Ordinal) || !RepositoryName.TryParse(u.Name, out _))
+                yield return new ValidationResult($"'{u.Name}' is not one repository path component (lowercase letters, digits and . _ -, such as docker.io or ghcr.io)", [$"{at}:{nameof(UpstreamOptions.Name)}"]);
+            else if (seen.TryGetValue(u.Name, out int first))
+                yield return new ValidationResult($"'{u.Name}' is the name of {nameof(Upstreams)}:{first.ToString(CultureInfo.InvariantCulture)} too; upstream names must be unique", [$"{at}:{nameof(UpstreamOptions.Name)}"]);
+            else seen[u.Name] = i;
+            if (!Uri.TryCreate(u.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.Host.Length == 0)
+                yield return new ValidationResult($"'{u.Url}' is not an absolute http:// or https:// URL (such as https://registry-1.docker.io)", [$"{at}:{nameof(UpstreamOptions.Url)}"]);
+            else if (url.UserInfo.Length > 0)
+                yield return new ValidationResult("must not hold credentials: use Username and PasswordFile", [$"{at}:{nameof(UpstreamOptions.Url)}"]);
+            foreach (var problem in MirrorVetting.Validate(u))
+                yield return new ValidationResult(problem, [$"{at}:{VettingKey(u, problem)}"]);
+            if (u.Password is { Length: > 0 } && u.PasswordFile is { Length: > 0 })
+                yield return new ValidationResult("and Password are both given; keep one (PasswordFile keeps the secret out of the configuration)", [$"{at}:{nameof(UpstreamOptions.PasswordFile)}"]);
+            if (u.PasswordFile is { Length: > 0 } file && Unreadable(file) is { } why)
+                yield return new ValidationResult($"'{file}' cannot be read: {why}", [$"{at}:{nameof(UpstreamOptions.PasswordFile)}"]);
+            if (u.TagTtl < TimeSpan.Zero)
+                yield return new ValidationResult("must not be negative", [$"{at}:{nameof(UpstreamOptions.TagTtl)}"]);
+            if (u.Timeout <= TimeSpan.Zero)
+                yield return new ValidationResult("must be longer than 0", [$"{at}:{nameof(UpstreamOptions.Timeout)}"]);
+            if (u.MaxManifestBytes <= 0)
+                yield return new ValidationResult("must be more than 0", [$"{at}:{nameof(UpstreamOptions.MaxManifestBytes)}"]);
+            if (u.MaxBlobBytes <= 0)
+                yield return new ValidationResult("must be more than 0", [$"{at}:{nameof(UpstreamOptions.MaxBlobBytes)}"]);
+            if (u.SyncInterval < TimeSpan.Zero)
+                yield return new ValidationResult("must not be negative (0: only on demand)", [$"{at}:{nameof(UpstreamOptions.SyncInterval)}"]);
+        }
+        if (Transparent is { Length: > 0 } t && Find(t) is null)
+            yield return new ValidationResult(Upstreams.Count == 0
+                ? $"'{t}' names no upstream (Mirror:Upstreams is empty)"
+                : $"'{t}' names no upstream (known: {string.Join(", ", Upstreams.Select(u => u.Name))})", [nameof(Transparent)]);
+    }
+
+    /// <summary>The list a vetting problem is about, so the error names it (the problem text quotes the bad entry).</summary>
+    private static string VettingKey(UpstreamOptions u, string problem)
+    {
+        (string Key, List<string> Values)[] lists =
+        [
+            (nameof(u.AllowRepositories), u.AllowRepositories), (nameof(u.DenyRepositories), u.DenyRepositories),
+            (nameof(u.AllowTags), u.AllowTags), (nameof(u.DenyTags), u.DenyTags), (nameof(u.DenyDigests), u.DenyDigests),
+        ];
+        foreach (var (key, values) in lists)
+            for (int i = 0; i < values.Count; i++)
+                if (problem.Contains($"'{values[i]}'", StringComparison.Ordinal)) return $"{key}:{i.ToString(CultureInfo.InvariantCulture)}";
+        return nameof(u.AllowRepositories);
+    }
+
+    private static string? Unreadable(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return e.Message;
+        }
+    }
 }
 
 /// <summary>One upstream registry: where it is, how to log in, what may come in, how fresh tags must be.</summary>

@@ -115,41 +115,81 @@ public static class ConfigurationValidator
 
     private static string Shown(string name, string? value) => IsSecret(name) ? "(hidden)" : $"'{value}'";
 
-    /// <summary>Each simple value converts to its property's type; durations are normalised for the binder.</summary>
-    private static void CheckValues(IConfiguration config, ConfigurationLayers layers, string section, Type type,
+    /// <summary>
+    /// Each simple value converts to its property's type; durations are normalised for the binder. Lists are walked item
+    /// by item (<c>Mirror:Upstreams:0:TagTtl</c>), and a list of values given as one comma-separated string (an
+    /// environment variable, a flag) becomes its items.
+    /// </summary>
+    private static void CheckValues(IConfiguration config, ConfigurationLayers layers, string prefix, Type type,
         Dictionary<string, string?> normalized, List<string> errors)
     {
-        foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && SettingsSchema.IsSimple(p.PropertyType)))
+        foreach (var p in SettingsSchema.Settable(type))
         {
-            string key = $"{section}:{p.Name}";
-            if (config[key] is not { } value) continue;
-            var t = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
-            if (value.Length == 0 && (t == typeof(string) || Nullable.GetUnderlyingType(p.PropertyType) is not null)) continue;
-            string origin = layers.Origin(key);
-            if (t == typeof(TimeSpan))
+            string key = $"{prefix}:{p.Name}";
+            if (SettingsSchema.IsSimple(p.PropertyType))
             {
-                if (ConfigDuration.TryParse(value, out var span)) normalized[key] = span.ToString("c", CultureInfo.InvariantCulture);
-                else errors.Add($"{origin} {Shown(p.Name, value)} is not {ConfigDuration.Allowed}");
+                if (config[key] is { } value) CheckValue(layers, key, p.Name, p.PropertyType, value, normalized, errors);
                 continue;
             }
-            if (t == typeof(string)) continue;
-            bool ok;
-            try
+            if (SettingsSchema.ItemType(p.PropertyType) is not { } itemType) continue;
+            var section = config.GetSection(key);
+            var items = section.GetChildren().Where(c => SettingsSchema.IsIndex(c.Key)).ToList();
+            if (SettingsSchema.IsSimple(itemType))
             {
-                ok = TypeDescriptor.GetConverter(t).ConvertFromInvariantString(value) is not null;
+                if (items.Count == 0 && section.Value is { Length: > 0 } single)
+                {
+                    string[] values = single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        string itemKey = $"{key}:{i.ToString(CultureInfo.InvariantCulture)}";
+                        normalized[itemKey] = values[i];
+                        CheckValue(layers, key, p.Name, itemType, values[i], normalized, errors, itemKey);
+                    }
+                }
+                else
+                    foreach (var item in items)
+                        if (item.Value is { } value) CheckValue(layers, $"{key}:{item.Key}", p.Name, itemType, value, normalized, errors);
             }
-            catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException or OverflowException)
+            else if (SettingsSchema.IsSettingsObject(itemType))
             {
-                ok = false;
+                if (items.Count == 0 && section.Value is { Length: > 0 } scalar)
+                    errors.Add($"{layers.Origin(key)} {Shown(p.Name, scalar)} is not a list of settings: give {key} as a YAML sequence of mappings (see docs/configuration.md)");
+                foreach (var item in items) CheckValues(config, layers, $"{key}:{item.Key}", itemType, normalized, errors);
             }
-            if (ok) continue;
-            string allowed = t == typeof(bool) ? "true or false"
-                : t.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(t))
-                : t == typeof(int) || t == typeof(long) ? "a whole number"
-                : t == typeof(Uri) ? "a URL"
-                : "a " + t.Name;
-            errors.Add($"{origin} {Shown(p.Name, value)} is not {allowed}");
         }
+    }
+
+    /// <param name="key">Where the value is (and its origin).</param>
+    /// <param name="normalizedKey">Where a normalised duration goes, when not <paramref name="key"/> (an item of a split list).</param>
+    private static void CheckValue(ConfigurationLayers layers, string key, string name, Type propertyType, string value,
+        Dictionary<string, string?> normalized, List<string> errors, string? normalizedKey = null)
+    {
+        var t = Nullable.GetUnderlyingType(propertyType) ?? propertyType;
+        if (value.Length == 0 && (t == typeof(string) || Nullable.GetUnderlyingType(propertyType) is not null)) return;
+        string origin = layers.Origin(key);
+        if (t == typeof(TimeSpan))
+        {
+            if (ConfigDuration.TryParse(value, out var span)) normalized[normalizedKey ?? key] = span.ToString("c", CultureInfo.InvariantCulture);
+            else errors.Add($"{origin} {Shown(name, value)} is not {ConfigDuration.Allowed}");
+            return;
+        }
+        if (t == typeof(string)) return;
+        bool ok;
+        try
+        {
+            ok = TypeDescriptor.GetConverter(t).ConvertFromInvariantString(value) is not null;
+        }
+        catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException or OverflowException)
+        {
+            ok = false;
+        }
+        if (ok) return;
+        string allowed = t == typeof(bool) ? "true or false"
+            : t.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(t))
+            : t == typeof(int) || t == typeof(long) ? "a whole number"
+            : t == typeof(Uri) ? "a URL"
+            : "a " + t.Name;
+        errors.Add($"{origin} {Shown(name, value)} is not {allowed}");
     }
 
     /// <summary>The options type's validation attributes, reported as key, origin, value and the allowed range.</summary>
@@ -166,13 +206,26 @@ public static class ConfigurationValidator
             return;
         }
         if (options is null) return;
-        foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanRead))
+        CheckAttributes(config, layers, section, options, errors);
+        if (options is IValidatableObject validatable)
+            foreach (var r in validatable.Validate(new ValidationContext(options)))
+            {
+                // A result that names its member (Upstreams:1:Url) is reported like every other setting: key and origin.
+                if (r.MemberNames.FirstOrDefault() is { Length: > 0 } member)
+                    errors.Add($"{layers.Origin($"{section}:{member}")} {r.ErrorMessage}");
+                else errors.Add($"{section}: {r.ErrorMessage}");
+            }
+    }
+
+    private static void CheckAttributes(IConfiguration config, ConfigurationLayers layers, string prefix, object options, List<string> errors)
+    {
+        foreach (var p in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanRead && p.GetIndexParameters().Length == 0))
         {
             object? value = p.GetValue(options);
+            string key = $"{prefix}:{p.Name}";
             foreach (var attribute in p.GetCustomAttributes<ValidationAttribute>())
             {
                 if (attribute.IsValid(value)) continue;
-                string key = $"{section}:{p.Name}";
                 string shown = Shown(p.Name, config[key] ?? Describe(value));
                 string rule = attribute switch
                 {
@@ -182,10 +235,18 @@ public static class ConfigurationValidator
                 };
                 errors.Add($"{layers.Origin(key)} {shown} {rule}");
             }
+            // The items of a list of objects, in the binder's order (the configuration's children, by index).
+            if (SettingsSchema.ItemType(p.PropertyType) is { } itemType && SettingsSchema.IsSettingsObject(itemType) && value is System.Collections.IEnumerable list)
+            {
+                var keys = config.GetSection(key).GetChildren().Where(c => SettingsSchema.IsIndex(c.Key)).Select(c => c.Key).ToList();
+                int i = 0;
+                foreach (var item in list)
+                {
+                    if (item is not null) CheckAttributes(config, layers, $"{key}:{(i < keys.Count ? keys[i] : i.ToString(CultureInfo.InvariantCulture))}", item, errors);
+                    i++;
+                }
+            }
         }
-        if (options is IValidatableObject validatable)
-            foreach (var r in validatable.Validate(new ValidationContext(options)))
-                errors.Add($"{section}: {r.ErrorMessage}");
     }
 
     private static string Describe(object? value) => value switch
