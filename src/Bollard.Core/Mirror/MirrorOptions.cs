@@ -168,6 +168,9 @@ public sealed class UpstreamOptions
     /// <summary>Upstream references (<c>library/debian:bookworm</c>) pre-fetched on <see cref="SyncInterval"/>.</summary>
     public List<string> Sync { get; set; } = [];
 
+    /// <summary>The platforms of an index the <see cref="Sync"/> list fetches (<c>linux/amd64</c>, <c>linux/arm64</c>); empty: all.</summary>
+    public List<string> SyncPlatforms { get; set; } = [];
+
     /// <summary>How often the <see cref="Sync"/> list is fetched; 0: only on demand.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromHours(6);
 

@@ -39,6 +39,7 @@ public static class ServerServiceCollectionExtensions
         services.AddBollardGc(configuration);
         services.AddBollardTrust(configuration);
         services.AddBollardMirror(configuration);
+        services.AddBollardMirrorOps(configuration);
         return services;
     }
 

@@ -44,6 +44,7 @@ public static class ManagementApi
         AdvisoryEndpoints.Map(api);
         PolicyEndpoints.Map(api);
         SigningKeyEndpoints.Map(api);
+        MirrorEndpoints.Map(api);
     }
 
     /// <summary>The caller of a management request (Basic credentials only; see the class comment).</summary>
