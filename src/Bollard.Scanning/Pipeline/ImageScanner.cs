@@ -4,6 +4,7 @@ using Bollard.Core.Oci;
 using Bollard.Core.Registry;
 using Bollard.Core.Scanning;
 using Bollard.Core.Scanning.Pipeline;
+using Bollard.Core.Storage;
 using Bollard.Scanning.Layers;
 
 namespace Bollard.Scanning.Pipeline;
@@ -16,10 +17,13 @@ namespace Bollard.Scanning.Pipeline;
 /// matches it against the advisory index, stores the findings, attaches the SBOMs as referrers and appends an
 /// <c>ImageScanned</c> event. An image already inventoried by this engine version is not read again unless forced:
 /// its stored inventory is re-matched (a second repository pushing the same image gets its SBOM referrers this way).
+/// Of an index only the platform manifests stored here are queued: a pull-through mirror keeps an index whole but
+/// fetches only the platforms clients pull, and scanning must not fetch the others (a platform fetched later is
+/// stored with its own <c>ManifestPushed</c>, and scanned then).
 /// </summary>
 public sealed class ImageScanner(
     IManifestReader manifests, IBlobReader blobs, IScanStore scans, ScanJobs jobs, ImageAnalyzer analyzer, FindingMatcher matcher,
-    SbomAttacher sboms, ScanEvents events, ScanOptions options, TimeProvider time)
+    SbomAttacher sboms, ScanEvents events, ScanOptions options, TimeProvider time, IManifestStore stored)
 {
     private long _layersRead;
 
@@ -45,14 +49,21 @@ public sealed class ImageScanner(
         var parsed = ManifestParser.Parse(record.Content, record.MediaType);
         if (parsed.IsIndex)
         {
-            int queued = 0;
+            int queued = 0, absent = 0;
             foreach (var child in parsed.Manifests.Where(m => MediaTypes.IsImageManifest(m.MediaType)))
             {
+                // Asked of the store, not the read seam: a mirror's reader would fetch the platform from the upstream.
+                if (await stored.GetAsync(repository, child.Digest, ct).ConfigureAwait(false) is null)
+                {
+                    absent++;
+                    continue;
+                }
                 await jobs.EnqueueScanAsync(repository.Value, child.Digest.ToString(), force, ct).ConfigureAwait(false);
                 queued++;
             }
+            string notHere = absent == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({absent} not fetched yet: each is scanned once it is)");
             await scans.MarkSkippedAsync(d, string.Create(CultureInfo.InvariantCulture,
-                $"an image index: each of its {queued} platform manifests is scanned as an image of its own"), time.GetUtcNow(), ct).ConfigureAwait(false);
+                $"an image index: each of its {queued} platform manifests is scanned as an image of its own{notHere}"), time.GetUtcNow(), ct).ConfigureAwait(false);
             return;
         }
         if (parsed.Config is not { } config || !IsImageConfig(config.MediaType))
