@@ -27,7 +27,7 @@ public static class MirrorOpsServiceCollectionExtensions
         services.AddSingleton<MirrorCacheManagement>();
         services.AddSingleton<MirrorEvictor>();
         services.AddSingleton<MirrorEvictionService>();
-        services.AddSingleton<IJobHandler, MirrorEvictionJob>();
+        services.AddSingleton<IJobHandler>(sp => new MirrorEvictionJob(new Lazy<MirrorEvictor>(sp.GetRequiredService<MirrorEvictor>)));
         services.AddRecurringJob(MirrorEvictionJob.JobKind, sp => MirrorEvictionJob.ScheduleFor(sp.GetRequiredService<MirrorOptions>()));
         // One recurring kind per upstream with a sync list (the scheduler keeps one schedule per kind). The upstreams are
         // read from the configuration here, as the services are built before the options are bound.

@@ -4,9 +4,11 @@ namespace Bollard.Core.Mirror.Eviction;
 
 /// <summary>
 /// The <c>mirror-evict</c> job: one <see cref="MirrorEvictor"/> run, recurring every <see cref="Interval"/> while an
-/// upstream sets <see cref="UpstreamOptions.EvictAfter"/>, and on demand through the API.
+/// upstream sets <see cref="UpstreamOptions.EvictAfter"/>, and on demand through the API. The evictor is resolved at the
+/// first run, not when the runner builds its handlers: it needs the mirror's tag-state store, which a host without
+/// upstreams need not provide.
 /// </summary>
-public sealed class MirrorEvictionJob(MirrorEvictor evictor) : IJobHandler
+public sealed class MirrorEvictionJob(Lazy<MirrorEvictor> evictor) : IJobHandler
 {
     public const string JobKind = "mirror-evict";
 
@@ -25,7 +27,7 @@ public sealed class MirrorEvictionJob(MirrorEvictor evictor) : IJobHandler
     public async Task RunAsync(JobContext context, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var report = await evictor.RunAsync(
+        var report = await evictor.Value.RunAsync(
             async (examined, token) => await context.ReportProgressAsync(0.5, $"{examined} mirrored repositories examined", token).ConfigureAwait(false), ct).ConfigureAwait(false);
         await context.ReportProgressAsync(1, report.ToString(), ct).ConfigureAwait(false);
     }
