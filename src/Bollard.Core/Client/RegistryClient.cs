@@ -10,7 +10,8 @@ namespace Bollard.Core.Client;
 /// <summary>
 /// A client of one OCI Distribution registry (Bollard or any other): manifests (GET, HEAD, PUT with conditions), blobs
 /// (read, exists, monolithic upload), tags and referrers (the OCI 1.1 API, or its tag-schema fallback). Used by the CLI
-/// (<c>bollard scan</c>, <c>sign</c>, <c>verify</c>) and meant for the pull-through mirror.
+/// (<c>bollard scan</c>, <c>sign</c>, <c>verify</c>); the pull-through mirror has its own hardened, thread-safe client
+/// (<see cref="Mirror.Upstream.HttpUpstreamRegistry"/>) sharing <see cref="RegistryProtocol"/>.
 /// <para>
 /// Authentication is the Docker token flow: a 401 with <c>WWW-Authenticate: Bearer realm=..,service=..,scope=..</c> is
 /// answered by a token request to the realm (anonymous, or with Basic credentials), the token cached per scope
@@ -25,10 +26,6 @@ public sealed class RegistryClient : IDisposable
 {
     /// <summary>The largest manifest (or referrers index, or tag list page) read: Bollard's own default limit.</summary>
     public const int MaxManifestBytes = 4 * 1024 * 1024;
-
-    private const string ManifestAccept =
-        "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
-        + "application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
 
     private readonly HttpClient _http;
     private readonly RegistryCredentials? _credentials;
@@ -82,7 +79,7 @@ public sealed class RegistryClient : IDisposable
             // A registry naming its manifests by another algorithm: keep its name, after checking it is these bytes.
             if (Digest.Compute(header.Algorithm, body) == header) digest = header;
         }
-        return new RegistryManifest(digest, mediaType is { Length: > 0 } m ? m : InferMediaType(body), body);
+        return new RegistryManifest(digest, mediaType is { Length: > 0 } m ? m : RegistryProtocol.DeclaredMediaType(body) ?? MediaTypes.OciManifest, body);
     }
 
     /// <summary>HEAD of a manifest: its digest (<c>Docker-Content-Digest</c>), media type and size, or null when there is none.</summary>
@@ -220,7 +217,7 @@ public sealed class RegistryClient : IDisposable
             {
                 throw new RegistryClientException(RegistryClientError.Invalid, $"{Host}/{repository}: the tag list is not valid JSON ({e.Message})", e);
             }
-            next = NextPage(response);
+            next = RegistryProtocol.NextPage(BaseUri, response);
         }
         return tags;
     }
@@ -234,7 +231,7 @@ public sealed class RegistryClient : IDisposable
     {
         if (await ReferrersApiAsync(repository, subject, max, ct).ConfigureAwait(false) is { } listed) return listed;
         var index = await TryGetManifestAsync(repository, FallbackTag(subject), ct).ConfigureAwait(false);
-        if (index is null || !MediaTypes.IsIndex(index.MediaType) || !TryParseIndex(index.Body, out var manifests)) return [];
+        if (index is null || !MediaTypes.IsIndex(index.MediaType) || !RegistryProtocol.TryParseIndex(index.Body, out var manifests)) return [];
         return [.. manifests.Take(max)];
     }
 
@@ -263,9 +260,9 @@ public sealed class RegistryClient : IDisposable
             if (response is null || MediaTypes.WithoutParameters(response.Content.Headers.ContentType?.MediaType) != MediaTypes.OciIndex)
                 return page == 0 ? null : result;
             byte[] body = await ReadBoundedAsync(response, MaxManifestBytes, $"the referrers of {Host}/{repository}@{subject}", ct).ConfigureAwait(false);
-            if (!TryParseIndex(body, out var manifests)) return page == 0 ? null : result;
+            if (!RegistryProtocol.TryParseIndex(body, out var manifests)) return page == 0 ? null : result;
             result.AddRange(manifests.Take(max - result.Count));
-            next = NextPage(response);
+            next = RegistryProtocol.NextPage(BaseUri, response);
         }
         return result;
     }
@@ -275,58 +272,12 @@ public sealed class RegistryClient : IDisposable
     private HttpRequestMessage ManifestRequest(HttpMethod method, string repository, string reference)
     {
         var request = new HttpRequestMessage(method, new Uri(BaseUri, $"v2/{repository}/manifests/{reference}"));
-        request.Headers.Accept.ParseAdd(ManifestAccept);
+        request.Headers.Accept.ParseAdd(RegistryProtocol.ManifestAccept);
         return request;
     }
 
     private string Describe(string repository, string reference) =>
         Digest.TryParse(reference, out _) ? $"{Host}/{repository}@{reference}" : $"{Host}/{repository}:{reference}";
-
-    private static bool TryParseIndex(byte[] body, out IReadOnlyList<Descriptor> manifests)
-    {
-        try
-        {
-            var parsed = ManifestParser.Parse(body, MediaTypes.OciIndex);
-            manifests = parsed.Manifests;
-            return parsed.IsIndex;
-        }
-        catch (OciException)
-        {
-            manifests = [];
-            return false;
-        }
-    }
-
-    private static string InferMediaType(byte[] body)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("mediaType", out var m) && m.GetString() is { Length: > 0 } mediaType)
-                return mediaType;
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("manifests", out _)) return MediaTypes.OciIndex;
-        }
-        catch (JsonException)
-        {
-        }
-        return MediaTypes.OciManifest;
-    }
-
-    /// <summary>RFC 5988 <c>Link: &lt;/v2/...?n=..&amp;last=..&gt;; rel="next"</c>, resolved against the registry.</summary>
-    private Uri? NextPage(HttpResponseMessage response)
-    {
-        if (!response.Headers.TryGetValues("Link", out var links)) return null;
-        foreach (string link in links)
-        {
-            int open = link.IndexOf('<', StringComparison.Ordinal), close = link.IndexOf('>', StringComparison.Ordinal);
-            if (open < 0 || close <= open || !link[close..].Contains("rel=\"next\"", StringComparison.OrdinalIgnoreCase)) continue;
-            if (!Uri.TryCreate(BaseUri, link[(open + 1)..close], out var uri)) continue;
-            // Never follow a page to another host: the token and credentials belong to this one.
-            if (!string.Equals(uri.Authority, BaseUri.Authority, StringComparison.OrdinalIgnoreCase)) return null;
-            return uri;
-        }
-        return null;
-    }
 
     private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, long max, string what, CancellationToken ct)
     {
@@ -476,21 +427,12 @@ public sealed class RegistryClient : IDisposable
         try
         {
             byte[] body = await ReadBoundedAsync(response, 64 * 1024, "the error", ct).ConfigureAwait(false);
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
-            {
-                var first = errors[0];
-                string? message = first.TryGetProperty("message", out var m) ? m.GetString() : null;
-                // Bollard's pull gate and push checks put the reasons in the detail.
-                string? detail = first.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-                string text = string.Join(": ", new[] { message, detail }.Where(x => !string.IsNullOrWhiteSpace(x)));
-                if (text.Length > 0) return $" ({(text.Length > 500 ? text[..500] + "…" : text).ReplaceLineEndings(" ")})";
-            }
+            return RegistryProtocol.ErrorText(body);
         }
-        catch (Exception e) when (e is JsonException or RegistryClientException or InvalidOperationException or ArgumentException)
+        catch (RegistryClientException)
         {
+            return "";
         }
-        return "";
     }
 
     /// <summary><c>realm="https://x/token",service="x",scope="repository:a:pull"</c> to a dictionary (quoted values may hold commas).</summary>

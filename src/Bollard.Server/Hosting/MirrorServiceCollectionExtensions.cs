@@ -1,5 +1,6 @@
 using Bollard.Core.Jobs;
 using Bollard.Core.Mirror;
+using Bollard.Core.Mirror.Upstream;
 using Bollard.Core.Registry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,7 @@ public static class MirrorServiceCollectionExtensions
             : new NoMirrorFetchObserver());
         services.AddSingleton<Distribution.TransparentMirror>();
         services.AddSingleton<Metrics.IMetricsSource, Metrics.MirrorMetrics>();
+        services.TryAddSingleton<IUpstreamRegistry, HttpUpstreamRegistry>();
         if (configuration.GetSection(MirrorOptions.Section).Get<MirrorOptions>() is not { Enabled: true }) return services;
 
         // The stored readers stay registered under their own types and the seams resolve to the mirror's readers. A
