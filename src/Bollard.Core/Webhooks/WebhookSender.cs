@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using Bollard.Core.Net;
 
 namespace Bollard.Core.Webhooks;
 
@@ -111,33 +112,22 @@ public sealed class WebhookSender : IDisposable
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
         string host = context.DnsEndPoint.Host;
-        IPAddress[] addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
+        var allowed = new List<IPAddress>();
         string? refusal = null;
-        SocketException? failure = null;
-        foreach (var address in addresses)
+        foreach (var address in await CheckedConnect.ResolveAsync(host, ct).ConfigureAwait(false))
         {
-            if (!_policy.CheckAddress(host, address, out var problem)) { refusal ??= problem; continue; }
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), ct).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                failure = e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+            if (_policy.CheckAddress(host, address, out var problem)) allowed.Add(address);
+            else refusal ??= problem;
         }
-        if (failure is not null) throw new HttpRequestException($"connecting to '{host}' failed: {failure.Message}", failure);
-        throw new WebhookDestinationRefusedException(refusal ?? $"'{host}' has no address");
+        if (allowed.Count == 0) throw new WebhookDestinationRefusedException(refusal ?? $"'{host}' has no address");
+        try
+        {
+            return await CheckedConnect.ConnectFirstAsync(allowed, context.DnsEndPoint.Port, ct).ConfigureAwait(false);
+        }
+        catch (SocketException failure)
+        {
+            throw new HttpRequestException($"connecting to '{host}' failed: {failure.Message}", failure);
+        }
     }
 
     public void Dispose() => _client.Dispose();

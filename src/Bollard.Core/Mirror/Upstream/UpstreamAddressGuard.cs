@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
+using Bollard.Core.Net;
 
 namespace Bollard.Core.Mirror.Upstream;
 
@@ -50,12 +51,9 @@ public static class UpstreamAddressGuard
     {
         ArgumentNullException.ThrowIfNull(context);
         string host = context.DnsEndPoint.Host.Trim('[', ']');
-        IPAddress[] addresses = IPAddress.TryParse(host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
-        var allowed = new List<IPAddress>(addresses.Length);
+        var allowed = new List<IPAddress>();
         string? refusal = null;
-        foreach (var address in addresses)
+        foreach (var address in await CheckedConnect.ResolveAsync(host, ct).ConfigureAwait(false))
         {
             if (Refusal(address) is { } why) refusal ??= $"{address} is {why}";
             else allowed.Add(address);
@@ -64,27 +62,7 @@ public static class UpstreamAddressGuard
             throw new UpstreamAddressRefusedException(refusal is null
                 ? $"{host} resolves to no address"
                 : $"{host}: {refusal}; Bollard never contacts link-local, cloud metadata, unspecified, multicast or broadcast addresses");
-        SocketException? last = null;
-        foreach (var address in allowed)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), ct).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                last = e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-        throw last!;
+        return await CheckedConnect.ConnectFirstAsync(allowed, context.DnsEndPoint.Port, ct).ConfigureAwait(false);
     }
 
     /// <summary>The IPv4 address inside a NAT64 address (64:ff9b::/96, RFC 6052), which reaches it on a NAT64 network.</summary>
