@@ -107,11 +107,30 @@ public sealed class MirrorSignatureJobTests : IDisposable
         Assert.Empty(await _m.Service.ListReferrersAsync(MirrorTestbed.Repo, image, null, default));
     }
 
+    [Fact]
+    public async Task Job_ABlobFails_EveryManifestStillComes_ThenTheJobFails()
+    {
+        var image = _m.Fake.Put(FakeUpstreamRegistry.Image("app"), tag: "1");
+        var sig = _m.Fake.Put(FakeUpstreamRegistry.Image("sig"), tag: $"sha256-{image.Hex}.sig");
+        var body = FakeUpstreamRegistry.Image("sbom", new Descriptor(MediaTypes.OciManifest, image, 100), "application/spdx+json");
+        var referrer = _m.Fake.Put(body);
+        _m.Fake.AddReferrer(image, new Descriptor(MediaTypes.OciManifest, referrer, body.Length));
+        await _m.PullAsync("1");
+        _blobs.Missing = true;
+
+        var e = await Assert.ThrowsAsync<OciException>(async () => await Job().RunAsync(new JobContext((await ClaimAsync())!, _m.Jobs, "test"), default));
+        Assert.Equal(OciErrors.BlobUnknown, e.Error);
+        Assert.Equal(sig, (await _m.Stored.GetAsync(MirrorTestbed.Repo, new Reference($"sha256-{image.Hex}.sig", null), default))!.Digest);
+        Assert.Equal(referrer, Assert.Single(await _m.Service.ListReferrersAsync(MirrorTestbed.Repo, image, null, default)).Digest);
+    }
+
     private sealed class RecordingBlobReader : IBlobReader
     {
         public ConcurrentQueue<(RepositoryName Repository, Digest Digest)> Opened { get; } = new();
+        public bool Missing { get; set; }
 
-        public Task<BlobInfo> StatAsync(RepositoryName repository, Digest digest, CancellationToken ct) => Task.FromResult(new BlobInfo(digest, 3));
+        public Task<BlobInfo> StatAsync(RepositoryName repository, Digest digest, CancellationToken ct) =>
+            Missing ? throw new OciException(OciErrors.BlobUnknown, digest.ToString()) : Task.FromResult(new BlobInfo(digest, 3));
 
         public Task<Stream> OpenAsync(RepositoryName repository, Digest digest, ByteRange? range, CancellationToken ct)
         {
