@@ -90,14 +90,15 @@ public sealed class MirrorManifestReader(
             return await _flights.RunAsync(key, () => FetchAsync(route, reference, client ?? RegistryActor.Unknown, what), ct).ConfigureAwait(false);
         }
 
-        // A state for another digest than the cached tag's (or none: the tag came in some other way) is not a check of it.
+        // A state for another digest than the cached tag's (or none: the tag came in some other way, a push or a restore)
+        // is not a check of it: it counts as checked when its manifest was stored.
         var known = state is not null && state.Digest == cached.Digest ? state : null;
         var now = time.GetUtcNow();
-        if (known is not null && now - LastAsked(known) < route.Upstream.TagTtl)
+        if (now - LastAsked(known ?? Unchecked(route, tag, cached)) < route.Upstream.TagTtl)
         {
             c.ManifestHit();
-            if (known.Stale) c.ServedStale();
-            return Serve(route, cached, known);
+            if (known?.Stale == true) c.ServedStale();
+            return Serve(route, cached, known ?? Unchecked(route, tag, cached));
         }
         // Only what is fetched is judged: a tag the lists no longer let in stays served as cached, without asking upstream.
         var vetting = Vetting(route);

@@ -47,49 +47,56 @@ public sealed class MirrorSignatureJob(IManifestReader manifests, IBlobReader bl
         ArgumentNullException.ThrowIfNull(context);
         var (repository, subject) = ParsePayload(context.Job.Payload);
         if (router.Resolve(repository) is not { } route || !route.Upstream.MirrorSignatures) return;
-        var budget = new Budget();
 
+        // Manifests first, all of them, so the referrers API and trust discovery see every signature even while a blob
+        // still fails (then the job fails at the end and its retry brings the rest: what came is a cache hit).
+        var artifacts = new List<ManifestRecord>();
         foreach (string suffix in CosignSuffixes)
         {
-            if (budget.Artifacts >= MaxArtifacts) break;
             string tag = $"{subject.Algorithm.Name}-{subject.Hex}{suffix}";
-            if (await manifests.GetAsync(repository, new Reference(tag, null), ct).ConfigureAwait(false) is { } artifact)
-                await BringBlobsAsync(repository, artifact, budget, ct).ConfigureAwait(false);
+            if (await manifests.GetAsync(repository, new Reference(tag, null), ct).ConfigureAwait(false) is { } artifact) artifacts.Add(artifact);
         }
-
         var referrers = await upstream.ListReferrersAsync(route, subject, MaxArtifacts, ct).ConfigureAwait(false);
         foreach (var referrer in referrers)
         {
-            if (budget.Artifacts >= MaxArtifacts) break;
+            if (artifacts.Count >= MaxArtifacts) break;
             if (referrer.Size > route.Upstream.MaxManifestBytes || !MediaTypes.IsManifest(referrer.MediaType)) continue;
-            if (await manifests.GetAsync(repository, new Reference(null, referrer.Digest), ct).ConfigureAwait(false) is { } artifact)
-                await BringBlobsAsync(repository, artifact, budget, ct).ConfigureAwait(false);
+            if (artifacts.Any(a => a.Digest == referrer.Digest)) continue;
+            if (await manifests.GetAsync(repository, new Reference(null, referrer.Digest), ct).ConfigureAwait(false) is { } artifact) artifacts.Add(artifact);
         }
-        await context.ReportProgressAsync(1, $"{budget.Artifacts} signatures and referrers, {budget.Bytes} bytes of blobs", ct).ConfigureAwait(false);
-    }
 
-    /// <summary>The blobs of one artifact, read through the blob seam (its mirror decorator stores them on a miss).</summary>
-    private async Task BringBlobsAsync(RepositoryName repository, ManifestRecord artifact, Budget budget, CancellationToken ct)
-    {
-        budget.Artifacts++;
-        var parsed = ManifestParser.Parse(artifact.Content, artifact.MediaType);
-        // An index here is the referrers fallback index: its manifests are the referrers, which the referrers API brings.
-        if (parsed.IsIndex) return;
-        foreach (var blob in new[] { parsed.Config }.Concat(parsed.Layers).OfType<Descriptor>().DistinctBy(d => d.Digest))
+        long bytes = 0;
+        OciException? failed = null;
+        foreach (var artifact in artifacts)
         {
-            if (blob.Size > MaxBlobBytes || budget.Bytes + blob.Size > MaxBytes) continue;
-            if (await repositories.IsBlobLinkedAsync(repository, blob.Digest, ct).ConfigureAwait(false)) continue;
-            await blobs.StatAsync(repository, blob.Digest, ct).ConfigureAwait(false);
-            var stream = await blobs.OpenAsync(repository, blob.Digest, null, ct).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-                await stream.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
-            budget.Bytes += blob.Size;
+            var parsed = ManifestParser.Parse(artifact.Content, artifact.MediaType);
+            // An index here is the referrers fallback index: its manifests are the referrers, which the referrers API brought.
+            if (parsed.IsIndex) continue;
+            foreach (var blob in new[] { parsed.Config }.Concat(parsed.Layers).OfType<Descriptor>().DistinctBy(d => d.Digest))
+            {
+                if (blob.Size > MaxBlobBytes || bytes + blob.Size > MaxBytes) continue;
+                try
+                {
+                    await BringBlobAsync(repository, blob.Digest, ct).ConfigureAwait(false);
+                    bytes += blob.Size;
+                }
+                catch (OciException e)
+                {
+                    failed ??= e;
+                }
+            }
         }
+        if (failed is not null) throw failed;
+        await context.ReportProgressAsync(1, $"{artifacts.Count} signatures and referrers, {bytes} bytes of blobs", ct).ConfigureAwait(false);
     }
 
-    private sealed class Budget
+    /// <summary>One blob, read through the blob seam (its mirror decorator stores it on a miss); nothing when already here.</summary>
+    private async Task BringBlobAsync(RepositoryName repository, Digest digest, CancellationToken ct)
     {
-        public int Artifacts { get; set; }
-        public long Bytes { get; set; }
+        if (await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false)) return;
+        await blobs.StatAsync(repository, digest, ct).ConfigureAwait(false);
+        var stream = await blobs.OpenAsync(repository, digest, null, ct).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+            await stream.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
     }
 }

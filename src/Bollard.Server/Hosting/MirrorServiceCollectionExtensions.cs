@@ -34,21 +34,22 @@ public static class MirrorServiceCollectionExtensions
         services.AddSingleton<Distribution.TransparentMirror>();
         services.AddSingleton<Metrics.IMetricsSource, Metrics.MirrorMetrics>();
         services.TryAddSingleton<IUpstreamRegistry, HttpUpstreamRegistry>();
-        if (configuration.GetSection(MirrorOptions.Section).Get<MirrorOptions>() is not { Enabled: true }) return services;
-
-        // The stored readers stay registered under their own types and the seams resolve to the mirror's readers. A
-        // decorator that writes (ManifestService) resolves it lazily from the provider: ManifestService itself reads
-        // through IManifestReader.
+        // The stored readers stay registered under their own types and the seams resolve to the mirror's readers, but only
+        // with upstreams configured: decided when first resolved, since the configuration's layers are added after the
+        // services are (BollardApplication.Build). A decorator that writes (ManifestService) resolves it lazily from
+        // the provider: ManifestService itself reads through IManifestReader.
         services.TryAddSingleton<StoredManifestReader>();
         services.TryAddSingleton<StoredBlobReader>();
         services.AddSingleton<MirrorSignatureFetches>();
         services.AddSingleton<IJobHandler, MirrorSignatureJob>();
-        services.Replace(ServiceDescriptor.Singleton<IManifestReader>(sp => new MirrorManifestReader(
-            sp.GetRequiredService<StoredManifestReader>(), sp.GetRequiredService<MirrorRouter>(), sp.GetRequiredService<IUpstreamRegistry>(),
-            sp.GetRequiredService<IMirrorStore>(), () => sp.GetRequiredService<ManifestService>(), sp.GetRequiredService<IMirrorFetchLimiter>(),
-            sp.GetRequiredService<IMirrorFetchObserver>(), sp.GetRequiredService<MirrorCounters>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<MirrorSignatureFetches>())));
-        // The blob side: services.Replace(ServiceDescriptor.Singleton<IBlobReader>(sp => new MirrorBlobReader(sp.GetRequiredService<StoredBlobReader>(), ...))).
+        services.Replace(ServiceDescriptor.Singleton<IManifestReader>(sp => !sp.GetRequiredService<MirrorOptions>().Enabled
+            ? sp.GetRequiredService<StoredManifestReader>()
+            : new MirrorManifestReader(
+                sp.GetRequiredService<StoredManifestReader>(), sp.GetRequiredService<MirrorRouter>(), sp.GetRequiredService<IUpstreamRegistry>(),
+                sp.GetRequiredService<IMirrorStore>(), () => sp.GetRequiredService<ManifestService>(), sp.GetRequiredService<IMirrorFetchLimiter>(),
+                sp.GetRequiredService<IMirrorFetchObserver>(), sp.GetRequiredService<MirrorCounters>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<MirrorSignatureFetches>())));
+        // The blob side, the same way: services.Replace(ServiceDescriptor.Singleton<IBlobReader>(sp => !Enabled ? StoredBlobReader : new MirrorBlobReader(...))).
         return services;
     }
 }
