@@ -69,9 +69,7 @@ public sealed class BlobFetches : IDisposable
         lock (_gate)
         {
             if (_running.TryGetValue(key, out var running)) return running;
-            if (actor is not null && _limiter.TryAcquire(actor) is { } wait)
-                throw new OciException(OciErrors.TooManyRequests,
-                    $"too many upstream fetches by this account; retry in {Math.Ceiling(wait.TotalSeconds)} s (Mirror:FetchesPerMinutePerPrincipal)");
+            if (actor is not null) _limiter.EnsureAllowed(actor);
             string path = Path.Combine(_spoolDir, BlobUploader.NewId() + ".spool");
             // Created before the fetch is visible, so a joiner can always open it.
             spool = new FileStream(path, new FileStreamOptions

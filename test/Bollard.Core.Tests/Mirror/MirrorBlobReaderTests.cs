@@ -251,6 +251,7 @@ public sealed class MirrorBlobReaderTests : IDisposable
         var e = await Assert.ThrowsAsync<OciException>(() =>
             f.Reader.StatAsync(RepositoryName.Parse("mirror/up/library/other"), Digest.Sha256Of(two), Client, CancellationToken.None));
         Assert.Equal(OciErrors.TooManyRequests, e.Error);
+        Assert.Equal(TimeSpan.FromSeconds(30), e.RetryAfter);
         // Bollard's own read (no actor) is not limited.
         Assert.Equal(two.Length, (await f.Reader.StatAsync(RepositoryName.Parse("mirror/up/library/other"), Digest.Sha256Of(two), CancellationToken.None)).Size);
         upstreamOne.Open();
