@@ -17,6 +17,13 @@ public interface IManifestStore
     /// </summary>
     ValueTask<ReferenceCheck> FindMissingReferencesAsync(RepositoryName repository, IReadOnlyCollection<Digest> blobs, IReadOnlyCollection<Digest> manifests, CancellationToken ct);
 
+    /// <summary>
+    /// As <see cref="IMetadataReads.FindReferencingManifestAsync"/>, on a read connection: a manifest of the repository
+    /// (other than <paramref name="digest"/> itself) that references <paramref name="digest"/> as <paramref name="kind"/>,
+    /// the lowest digest first; null when none does. The mirror asks it before fetching a blob it does not hold.
+    /// </summary>
+    ValueTask<Digest?> FindReferencingManifestAsync(RepositoryName repository, Digest digest, ReferenceKind kind, CancellationToken ct);
+
     /// <summary>Tags in lexical (ordinal) order after <paramref name="last"/>, at most <paramref name="limit"/>.</summary>
     ValueTask<IReadOnlyList<string>> ListTagsAsync(RepositoryName repository, string? last, int limit, CancellationToken ct);
 

@@ -49,7 +49,22 @@ public static class MirrorServiceCollectionExtensions
                 sp.GetRequiredService<IMirrorStore>(), () => sp.GetRequiredService<ManifestService>(), sp.GetRequiredService<IMirrorFetchLimiter>(),
                 sp.GetRequiredService<IMirrorFetchObserver>(), sp.GetRequiredService<MirrorCounters>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<MirrorSignatureFetches>())));
-        // The blob side, the same way: services.Replace(ServiceDescriptor.Singleton<IBlobReader>(sp => !Enabled ? StoredBlobReader : new MirrorBlobReader(...))).
+        AddMirrorBlobReader(services, configuration);
         return services;
+    }
+
+    /// <summary>Blob misses are fetched once per (upstream, digest) through a spool in <c>Mirror:SpoolDir</c> (default <c>DATADIR/mirror-spool</c>).</summary>
+    private static void AddMirrorBlobReader(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<MirrorOptions>();
+            string spool = options.SpoolDir is { Length: > 0 } dir ? dir
+                : Path.Combine(configuration["Storage:DataDir"] is { Length: > 0 } d ? d : "./bollard-data", "mirror-spool");
+            return ActivatorUtilities.CreateInstance<BlobFetches>(sp, spool);
+        });
+        services.Replace(ServiceDescriptor.Singleton<IBlobReader>(sp => !sp.GetRequiredService<MirrorOptions>().Enabled
+            ? sp.GetRequiredService<StoredBlobReader>()
+            : ActivatorUtilities.CreateInstance<MirrorBlobReader>(sp, sp.GetRequiredService<StoredBlobReader>())));
     }
 }

@@ -33,6 +33,16 @@ public sealed class SqliteManifestStore(SqliteDatabase db) : IManifestStore
         RepositoryName repository, IReadOnlyCollection<Digest> blobs, IReadOnlyCollection<Digest> manifests, CancellationToken ct) =>
         await db.ReadAsync(c => SqliteRegistryQueries.FindMissingAsync(c, null, repository, blobs, manifests)).ConfigureAwait(false);
 
+    public async ValueTask<Digest?> FindReferencingManifestAsync(RepositoryName repository, Digest digest, ReferenceKind kind, CancellationToken ct) =>
+        // manifest_references_by_target (repository_id, digest) answers this without a scan.
+        await db.ReadAsync(c => c.ExecuteScalarAsync<string?>(
+            """
+            SELECT manifest_digest FROM manifest_references
+            WHERE repository_id = (SELECT id FROM repositories WHERE name = @name) AND digest = @digest AND kind = @kind AND manifest_digest <> @digest
+            ORDER BY manifest_digest LIMIT 1
+            """, new { name = repository.Value, digest = digest.ToString(), kind = kind == ReferenceKind.Blob ? "b" : "m" })).ConfigureAwait(false) is { } m
+            ? Digest.Parse(m) : null;
+
     public async ValueTask<IReadOnlyList<string>> ListTagsAsync(RepositoryName repository, string? last, int limit, CancellationToken ct) =>
         (await db.ReadAsync(c => c.QueryAsync<string>(
             """

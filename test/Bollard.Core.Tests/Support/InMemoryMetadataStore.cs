@@ -72,6 +72,11 @@ public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadata
     public ValueTask<ReferenceCheck> FindMissingReferencesAsync(RepositoryName repository, IReadOnlyCollection<Digest> blobs, IReadOnlyCollection<Digest> manifests, CancellationToken ct) =>
         new(Committed.FindMissing(repository, blobs, manifests));
 
+    public ValueTask<Digest?> FindReferencingManifestAsync(RepositoryName repository, Digest digest, ReferenceKind kind, CancellationToken ct) =>
+        new((Committed.Repo(repository)?.Manifests.Values.AsEnumerable() ?? [])
+            .Where(m => m.Record.Digest != digest && (kind == ReferenceKind.Blob ? m.Blobs : m.Children).Contains(digest))
+            .Select(m => (Digest?)m.Record.Digest).OrderBy(d => d.ToString(), StringComparer.Ordinal).FirstOrDefault());
+
     public ValueTask<IReadOnlyList<string>> ListTagsAsync(RepositoryName repository, string? last, int limit, CancellationToken ct) =>
         new((Committed.Repo(repository)?.Tags.Keys.AsEnumerable() ?? []).Where(t => last is null || string.CompareOrdinal(t, last) > 0).Order(StringComparer.Ordinal).Take(limit).ToList());
 

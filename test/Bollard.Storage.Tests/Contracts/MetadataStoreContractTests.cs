@@ -121,6 +121,19 @@ public abstract partial class MetadataStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task ManifestStore_FindsReferencingManifests_OnAReadConnection()
+    {
+        var image = await PutImageAsync(Repo, "one", "v1");
+        var index = new ManifestRecord(D("index"), MediaTypes.OciIndex, Encoding.UTF8.GetBytes("index"), null, null, null, DateTimeOffset.UtcNow);
+        Assert.True((await PutAsync(Repo, index, [], [image.Digest], null, default)).Complete);
+        Assert.Equal(image.Digest, await Manifests.FindReferencingManifestAsync(Repo, D("layer"), ReferenceKind.Blob, default));
+        Assert.Null(await Manifests.FindReferencingManifestAsync(Repo, D("layer"), ReferenceKind.Manifest, default));
+        Assert.Equal(index.Digest, await Manifests.FindReferencingManifestAsync(Repo, image.Digest, ReferenceKind.Manifest, default));
+        Assert.Null(await Manifests.FindReferencingManifestAsync(Other, D("layer"), ReferenceKind.Blob, default));
+        Assert.Null(await Manifests.FindReferencingManifestAsync(Repo, D("unknown"), ReferenceKind.Blob, default));
+    }
+
+    [Fact]
     public async Task Generation_MovesOnEveryRemoval_NotOnAdditions()
     {
         Assert.Equal(0, (await Manifests.FindMissingReferencesAsync(Repo, [D("layer")], [], default)).Generation);

@@ -1,0 +1,132 @@
+using Bollard.Core.Oci;
+using Bollard.Core.Registry;
+using Bollard.Core.Storage;
+
+namespace Bollard.Core.Mirror;
+
+/// <summary>
+/// The mirror's side of <see cref="IBlobReader"/> (distribution's <c>proxyblobstore</c>): names that
+/// <see cref="MirrorRouter.Resolve"/> does not map, and blobs linked in the repository, are the inner reader's. A blob
+/// that is not linked is served only when a manifest of the repository references it, so the mirror never becomes an
+/// open proxy for arbitrary digests (anything else is <c>BLOB_UNKNOWN</c>, as without the mirror). When the store
+/// already holds the bytes (another repository) they are linked, without asking the upstream; otherwise the miss
+/// starts, or joins, the shared fetch of <see cref="BlobFetches"/> and reads its spool as it grows.
+/// <para>
+/// A miss's <see cref="StatAsync(RepositoryName, Digest, RegistryActor, CancellationToken)"/> waits for the upstream's
+/// answer to know the size (its <c>Content-Length</c>; without one, for the verified end of the transfer). Only a
+/// client's miss that starts a fetch counts against its fetch limit (<see cref="IMirrorFetchLimiter"/>); joining a
+/// fetch in flight, a hit, and Bollard's own reads (the overloads without an actor) never do.
+/// </para>
+/// </summary>
+public sealed class MirrorBlobReader(
+    IBlobReader inner, MirrorRouter router, BlobFetches fetches, BlobService blobs, IRepositoryStore repositories, IManifestStore manifests,
+    MirrorCounters counters) : IBlobReader
+{
+    public Task<BlobInfo> StatAsync(RepositoryName repository, Digest digest, CancellationToken ct) => StatCoreAsync(repository, digest, null, ct);
+
+    public Task<BlobInfo> StatAsync(RepositoryName repository, Digest digest, RegistryActor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return StatCoreAsync(repository, digest, actor, ct);
+    }
+
+    public Task<Stream> OpenAsync(RepositoryName repository, Digest digest, ByteRange? range, CancellationToken ct) =>
+        OpenCoreAsync(repository, digest, range, null, ct);
+
+    public Task<Stream> OpenAsync(RepositoryName repository, Digest digest, ByteRange? range, RegistryActor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return OpenCoreAsync(repository, digest, range, actor, ct);
+    }
+
+    public async Task<Uri?> GetRedirectUriAsync(RepositoryName repository, Digest digest, CancellationToken ct)
+    {
+        // A blob being fetched is streamed from its spool; the store's URL exists only once it is linked.
+        if (router.Resolve(repository) is not null && !await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false)) return null;
+        return await inner.GetRedirectUriAsync(repository, digest, ct).ConfigureAwait(false);
+    }
+
+    private async Task<BlobInfo> StatCoreAsync(RepositoryName repository, Digest digest, RegistryActor? actor, CancellationToken ct)
+    {
+        if (router.Resolve(repository) is not { } route || await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false))
+            return await InnerStatAsync(repository, digest, actor, ct).ConfigureAwait(false);
+        var (linked, fetch) = await FindAsync(route, digest, actor, ct).ConfigureAwait(false);
+        if (linked is not null) return linked;
+        try
+        {
+            return new BlobInfo(digest, await fetch!.WaitForSizeAsync(ct).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is UpstreamException or OciException)
+        {
+            // The fetch ended before its size was known: stored meanwhile (read it), or failed.
+            if (fetch!.Completion.IsCompletedSuccessfully && await fetch.Completion.ConfigureAwait(false) is not null
+                && await LinkStoredAsync(route, digest, actor, ct).ConfigureAwait(false) is { } stored)
+                return stored;
+            throw ToOci(route, e);
+        }
+    }
+
+    private async Task<Stream> OpenCoreAsync(RepositoryName repository, Digest digest, ByteRange? range, RegistryActor? actor, CancellationToken ct)
+    {
+        if (router.Resolve(repository) is not { } route) return await InnerOpenAsync(repository, digest, range, actor, ct).ConfigureAwait(false);
+        if (await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false)) return await HitAsync(route, digest, range, actor, ct).ConfigureAwait(false);
+        var (linked, fetch) = await FindAsync(route, digest, actor, ct).ConfigureAwait(false);
+        if (linked is not null) return await HitAsync(route, digest, range, actor, ct).ConfigureAwait(false);
+        Stream? spool;
+        try
+        {
+            spool = fetch!.OpenSpool(range);
+        }
+        catch (Exception e) when (e is UpstreamException or OciException)
+        {
+            throw ToOci(route, e);
+        }
+        if (spool is not null) return spool;
+        // The fetch completed between the look-up and the open: read what it stored.
+        if (await fetch.Completion.ConfigureAwait(false) is not null && await LinkStoredAsync(route, digest, actor, ct).ConfigureAwait(false) is not null)
+            return await InnerOpenAsync(repository, digest, range, actor, ct).ConfigureAwait(false);
+        throw fetch.Failure is { } failure ? ToOci(route, failure)
+            : new OciException(OciErrors.Unavailable, $"{digest} was fetched from upstream {route.Upstream.Name} but could not be stored; retry");
+    }
+
+    /// <summary>
+    /// The blob is not linked here: refuses digests no manifest of the repository references, links bytes the store
+    /// already holds, else starts or joins the upstream fetch.
+    /// </summary>
+    private async Task<(BlobInfo? Linked, SpooledFetch? Fetch)> FindAsync(MirrorRoute route, Digest digest, RegistryActor? actor, CancellationToken ct)
+    {
+        if (await manifests.FindReferencingManifestAsync(route.Local, digest, ReferenceKind.Blob, ct).ConfigureAwait(false) is null)
+            throw new OciException(OciErrors.BlobUnknown, $"{digest} (no manifest of {route.Local} references it, so the mirror does not fetch it)");
+        if (await LinkStoredAsync(route, digest, actor, ct).ConfigureAwait(false) is { } info) return (info, null);
+        return (null, fetches.StartOrJoin(route, digest, actor));
+    }
+
+    /// <summary>Links the blob into the repository from another repository that holds it (no upstream request).</summary>
+    private Task<BlobInfo?> LinkStoredAsync(MirrorRoute route, Digest digest, RegistryActor? actor, CancellationToken ct) =>
+        // Any repository counts: a manifest of this one references the digest, so its bytes are what the upstream would send.
+        blobs.TryMountAsync(route.Local, digest, null, _ => ValueTask.FromResult(true), actor ?? RegistryActor.Unknown, ct);
+
+    private async Task<Stream> HitAsync(MirrorRoute route, Digest digest, ByteRange? range, RegistryActor? actor, CancellationToken ct)
+    {
+        long bytes = range?.Length ?? (await InnerStatAsync(route.Local, digest, actor, ct).ConfigureAwait(false)).Size;
+        var stream = await InnerOpenAsync(route.Local, digest, range, actor, ct).ConfigureAwait(false);
+        counters.For(route.Upstream.Name).BlobHit(bytes);
+        return stream;
+    }
+
+    private Task<BlobInfo> InnerStatAsync(RepositoryName repository, Digest digest, RegistryActor? actor, CancellationToken ct) =>
+        actor is null ? inner.StatAsync(repository, digest, ct) : inner.StatAsync(repository, digest, actor, ct);
+
+    private Task<Stream> InnerOpenAsync(RepositoryName repository, Digest digest, ByteRange? range, RegistryActor? actor, CancellationToken ct) =>
+        actor is null ? inner.OpenAsync(repository, digest, range, ct) : inner.OpenAsync(repository, digest, range, actor, ct);
+
+    /// <summary>A fresh exception per caller (many readers share one failure): 404 stays 404, a rate limit 429, the rest 503.</summary>
+    private static OciException ToOci(MirrorRoute route, Exception e) => e switch
+    {
+        OciException o => new OciException(o.Error, o.Detail),
+        UpstreamException { Failure: UpstreamFailure.RateLimited } u =>
+            new OciException(OciErrors.TooManyRequests, $"upstream {route.Upstream.Name} is rate-limiting: {u.Message}"),
+        UpstreamException u => new OciException(OciErrors.Unavailable, $"upstream {route.Upstream.Name} ({u.Failure}): {u.Message}"),
+        _ => new OciException(OciErrors.Unavailable, $"upstream {route.Upstream.Name}: {e.Message}"),
+    };
+}
