@@ -16,6 +16,9 @@ public sealed class PrincipalFetchLimiter(MirrorOptions options, TimeProvider ti
 
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
+    /// <summary>Buckets held now (principals and addresses that fetched recently).</summary>
+    public int Tracked => _buckets.Count;
+
     public TimeSpan? TryAcquire(RegistryActor actor)
     {
         ArgumentNullException.ThrowIfNull(actor);
@@ -23,20 +26,21 @@ public sealed class PrincipalFetchLimiter(MirrorOptions options, TimeProvider ti
         if (perMinute <= 0 || actor == RegistryActor.Unknown) return null;
         // "" is anonymous (or access control off): the client address is all there is to tell callers apart.
         string key = actor.Principal.Length > 0 ? "principal:" + actor.Principal : "address:" + actor.ClientAddress;
-        long now = time.GetTimestamp();
+        // Wall-clock ticks: a clock step backwards only delays the refill, a step forwards refills at most one bucket.
+        long now = time.GetUtcNow().UtcTicks;
         if (!_buckets.TryGetValue(key, out var bucket))
         {
             if (_buckets.Count >= MaxTracked) Prune(now, perMinute);
             bucket = _buckets.GetOrAdd(key, _ => new Bucket(perMinute, now));
         }
-        return bucket.TryTake(perMinute, now, time.TimestampFrequency);
+        return bucket.TryTake(perMinute, now, TimeSpan.TicksPerSecond);
     }
 
     /// <summary>Drops full buckets (their owners have not fetched for a minute); if none is full, drops any half.</summary>
     private void Prune(long now, int perMinute)
     {
         foreach (var (key, bucket) in _buckets)
-            if (bucket.IsFull(perMinute, now, time.TimestampFrequency)) _buckets.TryRemove(key, out _);
+            if (bucket.IsFull(perMinute, now, TimeSpan.TicksPerSecond)) _buckets.TryRemove(key, out _);
         if (_buckets.Count < MaxTracked) return;
         int n = 0;
         foreach (var key in _buckets.Keys)
