@@ -31,7 +31,7 @@ public sealed class ContainerdMirrorTests(ContainerdDaemon containerd, ITestOutp
     [Fact]
     public async Task Ctr_pull_with_the_upstream_down_gets_the_cached_image_by_tag_and_digest_and_fails_for_an_uncached_one()
     {
-        await using var bed = await MirrorTestbed.StartAsync(output, tagTtl: TimeSpan.FromSeconds(1), transparent: false);
+        await using var bed = await MirrorTestbed.StartAsync(output, transparent: false);
         var cached = await bed.SeedAsync("library/alpine", "3.20");
         var uncached = await bed.SeedAsync("library/alpine", "3.21");
         string hosts = ContainerdDaemon.WriteHostsDir(bed.Work, bed.Bollard.HostPort);
@@ -40,9 +40,10 @@ public sealed class ContainerdMirrorTests(ContainerdDaemon containerd, ITestOutp
         await containerd.RemoveAllImagesAsync(ns);
 
         await bed.Proxy.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the tag TTL: the pull by tag revalidates and finds the upstream down
+        bed.ExpireTags(); // the pull by tag revalidates, finds the upstream down and serves the cache
 
         await PullAsync(bed, ns, hosts, "docker.io/library/alpine:3.20", cached);
+        bed.AssertServedStale(1);
         await containerd.RemoveAllImagesAsync(ns);
         await PullAsync(bed, ns, hosts, "docker.io/library/alpine@" + cached.IndexDigest, cached);
 

@@ -49,7 +49,7 @@ public sealed class DockerMirrorTests(DockerDaemon docker, ITestOutputHelper out
     [Fact]
     public async Task Docker_pull_with_the_upstream_down_gets_the_cached_image_by_tag_and_digest_and_fails_for_an_uncached_one()
     {
-        await using var bed = await MirrorTestbed.StartAsync(output, tagTtl: TimeSpan.FromSeconds(1));
+        await using var bed = await MirrorTestbed.StartAsync(output);
         var cached = await bed.SeedAsync("library/alpine", "3.20");
         var uncached = await bed.SeedAsync("library/alpine", "3.21");
         await docker.UseMirrorAsync(bed.Bollard.HostPort);
@@ -58,9 +58,10 @@ public sealed class DockerMirrorTests(DockerDaemon docker, ITestOutputHelper out
         await docker.RemoveAllImagesAsync();
 
         await bed.Proxy.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the tag TTL: the pull by tag revalidates and finds the upstream down
+        bed.ExpireTags(); // the pull by tag revalidates, finds the upstream down and serves the cache
 
         await PullAsync(bed, "alpine:3.20", cached);
+        bed.AssertServedStale(1);
         await docker.RemoveAllImagesAsync();
         await PullAsync(bed, "alpine@" + cached.IndexDigest, cached);
 

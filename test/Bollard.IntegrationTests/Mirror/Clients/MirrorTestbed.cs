@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using Bollard.IntegrationTests.Interop;
+using Bollard.Core.Mirror;
 using Bollard.IntegrationTests.Mirror.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Bollard.IntegrationTests.Mirror.Clients;
@@ -25,10 +27,14 @@ internal sealed class MirrorTestbed : IAsyncDisposable
 {
     public const string UpstreamName = "docker.io";
 
-    private readonly ITestOutputHelper _output;
+    /// <summary>The upstream's TagTtl: longer than any test, so only <see cref="ExpireTags"/> makes a tag pull revalidate.</summary>
+    private static readonly TimeSpan TagTtl = TimeSpan.FromMinutes(10);
 
-    private MirrorTestbed(string work, UpstreamRegistry registry, CountingProxy proxy, BollardServer bollard, ITestOutputHelper output) =>
-        (Work, Registry, Proxy, Bollard, _output) = (work, registry, proxy, bollard, output);
+    private readonly ITestOutputHelper _output;
+    private readonly ManualClock _clock;
+
+    private MirrorTestbed(string work, UpstreamRegistry registry, CountingProxy proxy, BollardServer bollard, ManualClock clock, ITestOutputHelper output) =>
+        (Work, Registry, Proxy, Bollard, _clock, _output) = (work, registry, proxy, bollard, clock, output);
 
     public string Work { get; }
 
@@ -38,27 +44,39 @@ internal sealed class MirrorTestbed : IAsyncDisposable
 
     public BollardServer Bollard { get; }
 
-    /// <param name="tagTtl">The upstream's TagTtl (default: 10 minutes, longer than any test: no revalidation at all).</param>
     /// <param name="transparent">
     /// Whether requests without the prefix and without <c>?ns=</c> go to docker.io (<c>Mirror:Transparent</c>): a Docker
     /// daemon and podman need it; containerd sends <c>?ns=docker.io</c> and is tested without it.
     /// </param>
-    public static async Task<MirrorTestbed> StartAsync(ITestOutputHelper output, TimeSpan? tagTtl = null, bool transparent = true)
+    public static async Task<MirrorTestbed> StartAsync(ITestOutputHelper output, bool transparent = true)
     {
         ExternalTool.Require("skopeo");
         ExternalTool.Require("umoci");
         string work = TempDir.Create("bollard-mirror-clients-");
         var registry = await UpstreamRegistry.StartNewAsync();
         var proxy = await CountingProxy.StartNewAsync(registry.Url);
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
         var bollard = await BollardServer.StartAsync(new Dictionary<string, string?>
         {
             ["Mirror:Transparent"] = transparent ? UpstreamName : null,
             ["Mirror:Upstreams:0:Name"] = UpstreamName,
             ["Mirror:Upstreams:0:Url"] = proxy.Url,
-            ["Mirror:Upstreams:0:TagTtl"] = (tagTtl ?? TimeSpan.FromMinutes(10)).ToString("c"),
+            ["Mirror:Upstreams:0:TagTtl"] = TagTtl.ToString("c"),
             ["Mirror:Upstreams:0:MirrorSignatures"] = "false",
-        }, output: output);
-        return new MirrorTestbed(work, registry, proxy, bollard, output);
+        }, output: output, time: clock);
+        return new MirrorTestbed(work, registry, proxy, bollard, clock, output);
+    }
+
+    /// <summary>Moves Bollard's clock past the tag TTL: the next pull by tag asks the upstream (a HEAD) first.</summary>
+    public void ExpireTags() => _clock.Advance(TagTtl + TimeSpan.FromMinutes(1));
+
+    /// <summary>What the mirror counted for the docker.io upstream (hits, misses, stale serves).</summary>
+    public MirrorCounters.Upstream Counters => Bollard.Services.GetRequiredService<MirrorCounters>().For(UpstreamName);
+
+    /// <summary>Asserts that Bollard served a cached manifest stale at least <paramref name="atLeast"/> times: it asked the upstream, which was down.</summary>
+    public void AssertServedStale(long atLeast)
+    {
+        Assert.True(Counters.StaleServed >= atLeast, $"stale serves: {Counters.StaleServed}, expected at least {atLeast}: the tag pull did not revalidate\n{Describe()}");
     }
 
     /// <summary>The prefix reference of <paramref name="image"/> on Bollard: <c>HOST/mirror/docker.io/library/alpine:3.20</c>.</summary>

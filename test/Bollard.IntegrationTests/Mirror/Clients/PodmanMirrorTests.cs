@@ -31,7 +31,7 @@ public sealed class PodmanMirrorTests(ITestOutputHelper output)
     [Fact]
     public async Task Podman_pull_with_the_upstream_down_gets_the_cached_image_by_tag_and_digest_and_a_clear_error_for_an_uncached_one()
     {
-        await using var bed = await MirrorTestbed.StartAsync(output, tagTtl: TimeSpan.FromSeconds(1));
+        await using var bed = await MirrorTestbed.StartAsync(output);
         using var podman = new PodmanClient(bed.Bollard.HostPort);
         var cached = await bed.SeedAsync("library/alpine", "3.20");
         var uncached = await bed.SeedAsync("library/alpine", "3.21");
@@ -39,9 +39,10 @@ public sealed class PodmanMirrorTests(ITestOutputHelper output)
         await podman.RemoveAllImagesAsync();
 
         await bed.Proxy.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the tag TTL: the pull by tag revalidates and finds the upstream down
+        bed.ExpireTags(); // the pull by tag revalidates, finds the upstream down and serves the cache
 
         await PullAsync(bed, podman, "docker.io/library/alpine:3.20", cached);
+        bed.AssertServedStale(1);
         await podman.RemoveAllImagesAsync();
         await PullAsync(bed, podman, "docker.io/library/alpine@" + cached.IndexDigest, cached);
         await PullAsync(bed, podman, bed.PrefixedByDigest(cached), cached);
