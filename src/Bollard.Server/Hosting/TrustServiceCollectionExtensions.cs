@@ -51,6 +51,7 @@ public static class TrustServiceCollectionExtensions
         services.AddSingleton<TrustEngine>();
         services.AddSingleton<ITrustDecisions>(sp => sp.GetRequiredService<TrustEngine>());
         services.AddSingleton<ITrustDryRun>(sp => sp.GetRequiredService<TrustEngine>());
+        services.AddSingleton<ITrustSignatureInspector>(sp => sp.GetRequiredService<TrustEngine>());
         services.Replace(ServiceDescriptor.Singleton<IPullGate, PolicyPullGate>());
         // The engine's invalidation is attached when TrustCaches is made: at startup, when the event dispatcher resolves
         // TrustCacheInvalidator, before any event is delivered.

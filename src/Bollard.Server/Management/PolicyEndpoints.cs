@@ -58,6 +58,14 @@ internal static class PolicyEndpoints
             return Results.Ok(View(decision, tag));
         }).WithSummary("The policy decision for an image by tag or digest, with every reason: the CI enforcement point (anyone who may pull it)");
 
+        api.MapGet("/repositories/{**path:manifestpath(signatures)}", async (HttpContext http, string path, PolicyEvaluation evaluation) =>
+        {
+            var (repository, digest) = ScanEndpoints.Split(path, "signatures");
+            var report = await evaluation.SignaturesAsync(await ManagementApi.CallerAsync(http), repository, digest, http.RequestAborted);
+            return Results.Ok(new SignatureReportView(repository, digest, report.Policy, report.PolicyVersion, report.Anchors, report.SignerProblems,
+                report.Signatures.Count(s => s.TrustedBy.Any()), report.Signatures.Select(View).ToList(), report.Notes));
+        }).WithSummary("The signatures of an image in every format (cosign .sig, Sigstore bundles, Notation), each with who signed what and whether it counts through each signer of the policy covering the repository (pull). Path: /repositories/{name}/manifests/{digest}/signatures");
+
         api.MapGet("/decisions", async (HttpContext http, string? repository, int? limit, PolicyEvaluation evaluation) =>
             Results.Ok((await evaluation.RecentAsync(await ManagementApi.CallerAsync(http), repository, limit, http.RequestAborted)).Select(View).ToList()))
             .WithSummary("Recent policy decisions with their reasons, newest first (admin: all; others: the repositories they may pull)");

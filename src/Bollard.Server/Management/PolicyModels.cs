@@ -54,4 +54,14 @@ public sealed record DecisionRecordView(
 [JsonSerializable(typeof(PolicyDecisionView))]
 [JsonSerializable(typeof(DryRunView))]
 [JsonSerializable(typeof(List<DecisionRecordView>))]
+[JsonSerializable(typeof(SignatureReportView))]
 public sealed partial class PolicyApiJson : JsonSerializerContext;
+
+/// <summary>
+/// <c>GET /api/v1/repositories/{name}/manifests/{digest}/signatures</c>: every signature found, verified against the
+/// signers of the policy covering the repository (<see cref="Policy"/>; none: no anchors, the verdicts still show the
+/// signer and any problem). <see cref="Trusted"/> counts the signatures that count through at least one signer.
+/// </summary>
+public sealed record SignatureReportView(
+    string Repository, string Digest, string? Policy, long? PolicyVersion, IReadOnlyList<string> Signers, IReadOnlyDictionary<string, string> SignerProblems,
+    int Trusted, IReadOnlyList<SignatureVerdictView> Signatures, IReadOnlyList<string> Notes);

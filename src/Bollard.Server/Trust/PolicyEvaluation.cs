@@ -15,7 +15,7 @@ namespace Bollard.Server.Trust;
 /// repositories they may pull).
 /// </summary>
 public sealed class PolicyEvaluation(
-    ITrustDecisions decisions, ITrustDryRun dryRun, PolicyService policies, RepositoryManagement repositories, IRepositoryStore repositoryStore, IManifestReader reader, IScanStore scans,
+    ITrustDecisions decisions, ITrustDryRun dryRun, ITrustSignatureInspector inspector, PolicyService policies, RepositoryManagement repositories, IRepositoryStore repositoryStore, IManifestReader reader, IScanStore scans,
     IDecisionLog log, DecisionRecorder recorder, AccessEvaluator access, PolicyDecisionOptions options)
 {
     public const int MaxDecisions = 1000;
@@ -44,6 +44,17 @@ public sealed class PolicyEvaluation(
         var decision = await decisions.DecideAsync(name, manifest.Digest, DecisionPoint.PolicyTest, ct).ConfigureAwait(false);
         recorder.Record(decision, DecisionPoint.PolicyTest, caller.Principal.Name, caller.ClientAddress);
         return (decision, r.Tag);
+    }
+
+    /// <summary>The signatures of a manifest with their verification status (pull right on its repository; 404 when the repository does not hold it).</summary>
+    public async Task<SignatureReport> SignaturesAsync(RegistryCaller caller, string repository, string digest, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var name = await repositories.AuthorizeAsync(caller, repository, RepositoryAccess.Pull, ct).ConfigureAwait(false);
+        if (!Digest.TryParse(digest, out var d)) throw new ManagementException(ManagementError.BadRequest, $"'{digest}' is not a digest");
+        _ = await reader.GetAsync(name, Reference.Parse(d.ToString()), ct).ConfigureAwait(false)
+            ?? throw new ManagementException(ManagementError.NotFound, $"no manifest {d} in '{name}'");
+        return await inspector.InspectAsync(name, d, ct).ConfigureAwait(false);
     }
 
     public async Task<DryRun> DryRunAsync(RegistryCaller caller, string? documentJson, CancellationToken ct)

@@ -21,7 +21,7 @@ namespace Bollard.Trust.Policy;
 /// image share one evaluation. Errors of the sources (a store down) propagate and are not cached. Thread-safe.
 /// </para>
 /// </summary>
-public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, ITrustDryRun
+public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, ITrustDryRun, ITrustSignatureInspector
 {
     private readonly ITrustPolicySource _policies;
     private readonly IScanFactsSource _scans;
@@ -210,6 +210,16 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
             decisions.Add(extra.Count == 0 ? decision : decision with { Notes = [.. extra, .. decision.Notes] });
         }
         return decisions;
+    }
+
+    public async Task<SignatureReport> InspectAsync(RepositoryName repository, Digest digest, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var selected = TrustPolicySelector.Select(await _policies.ListAsync(ct).ConfigureAwait(false), repository.Value);
+        var (anchors, problems) = selected is null ? ([], new Dictionary<string, string>(StringComparer.Ordinal))
+            : await ResolveAnchorsAsync(selected.Policy, ct).ConfigureAwait(false);
+        var (verdicts, notes) = await VerifyAsync(repository, digest, anchors, now, ct).ConfigureAwait(false);
+        return new SignatureReport(selected?.Policy.Name, selected?.Version, anchors.Select(a => a.Name).ToList(), problems, verdicts, notes);
     }
 
     public void Invalidate(RepositoryName repository, Digest digest) => _cache.Invalidate(repository, digest);
