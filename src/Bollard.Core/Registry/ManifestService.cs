@@ -335,6 +335,20 @@ public sealed class ManifestService(
     public Task<IReadOnlyList<ReferrerRecord>> ListReferrersAsync(RepositoryName repository, Digest subject, string? artifactType, CancellationToken ct) =>
         manifests.ListReferrersAsync(repository, subject, artifactType, ct).AsTask();
 
+    /// <summary>
+    /// A page of the referrers of <paramref name="subject"/> for <c>GET /v2/NAME/referrers/DIGEST</c>: at most
+    /// <c>n</c> (capped, and by default, at <see cref="RegistryOptions.MaxPageSize"/>) after the referrer
+    /// <paramref name="last"/>; <c>HasMore</c> when a next page exists. Never 404, like the unpaged listing.
+    /// </summary>
+    public async Task<(IReadOnlyList<ReferrerRecord> Items, bool HasMore, int Limit)> ListReferrersPageAsync(RepositoryName repository, Digest subject,
+        string? artifactType, int? n, Digest? last, CancellationToken ct)
+    {
+        int limit = PageSize(n);
+        if (limit == 0) return ([], false, 0);
+        var items = await manifests.ListReferrersAsync(repository, subject, artifactType, last, limit + 1, ct).ConfigureAwait(false);
+        return items.Count > limit ? (items.Take(limit).ToList(), true, limit) : (items, false, limit);
+    }
+
     private int PageSize(int? n) => n switch
     {
         null => options.MaxPageSize,

@@ -27,6 +27,18 @@ public interface IManifestStore
     /// <summary>Tags in lexical (ordinal) order after <paramref name="last"/>, at most <paramref name="limit"/>.</summary>
     ValueTask<IReadOnlyList<string>> ListTagsAsync(RepositoryName repository, string? last, int limit, CancellationToken ct);
 
-    /// <summary>Manifests of the repository whose subject is <paramref name="subject"/>, oldest first.</summary>
-    ValueTask<IReadOnlyList<ReferrerRecord>> ListReferrersAsync(RepositoryName repository, Digest subject, string? artifactType, CancellationToken ct);
+    /// <summary>The most referrers one unpaged listing returns (<see cref="ListReferrersAsync(RepositoryName, Digest, string?, CancellationToken)"/>).</summary>
+    public const int MaxReferrersListed = 10_000;
+
+    /// <summary>
+    /// A page of the manifests of the repository whose subject is <paramref name="subject"/>, oldest first (then by
+    /// digest): at most <paramref name="limit"/> of them, after the referrer <paramref name="after"/> (exclusive; a digest
+    /// that is not a referrer of the subject gives an empty page). Bounded so that an image with 10,000 referrers costs
+    /// a bounded query per request.
+    /// </summary>
+    ValueTask<IReadOnlyList<ReferrerRecord>> ListReferrersAsync(RepositoryName repository, Digest subject, string? artifactType, Digest? after, int limit, CancellationToken ct);
+
+    /// <summary>The first <see cref="MaxReferrersListed"/> referrers of <paramref name="subject"/>, oldest first.</summary>
+    ValueTask<IReadOnlyList<ReferrerRecord>> ListReferrersAsync(RepositoryName repository, Digest subject, string? artifactType, CancellationToken ct) =>
+        ListReferrersAsync(repository, subject, artifactType, null, MaxReferrersListed, ct);
 }

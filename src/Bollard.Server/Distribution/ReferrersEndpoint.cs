@@ -12,7 +12,18 @@ public sealed class ReferrersEndpoint(ManifestService manifests)
     {
         var subject = Digest.Parse(route.Reference);
         string? artifactType = context.Request.Query.TryGetValue("artifactType", out var at) && !string.IsNullOrEmpty(at) ? at.ToString() : null;
-        var list = await manifests.ListReferrersAsync(route.Name, subject, artifactType, context.RequestAborted).ConfigureAwait(false);
+        var (n, lastText) = Paging.Read(context.Request);
+        Digest? last = null;
+        if (lastText is not null)
+            last = Digest.TryParse(lastText, out var l) ? l : throw new OciException(OciErrors.PaginationNumberInvalid, "last must be the digest of a referrer");
+        // Paged (distribution-spec: "the Link header MUST be set" when a response is paginated), so an image with
+        // thousands of referrers costs one bounded query per request.
+        var (list, hasMore, limit) = await manifests.ListReferrersPageAsync(route.Name, subject, artifactType, n, last, context.RequestAborted).ConfigureAwait(false);
+        if (hasMore)
+        {
+            string filter = artifactType is null ? "" : "&artifactType=" + Uri.EscapeDataString(artifactType);
+            context.Response.Headers.Link = $"</v2/{route.Name}/referrers/{subject}?n={limit}&last={Uri.EscapeDataString(list[^1].Digest.ToString())}{filter}>; rel=\"next\"";
+        }
         var index = new ReferrersIndex(2, MediaTypes.OciIndex, list.Select(r => new ReferrerDescriptor(
             r.MediaType, r.Digest.ToString(), r.Size, r.ArtifactType,
             r.AnnotationsJson is null ? null : JsonSerializer.Deserialize(r.AnnotationsJson, ServerJson.Default.DictionaryStringString))).ToList());

@@ -25,8 +25,10 @@ public sealed class StoredArtifactSource(IManifestStore manifests, IBlobReader b
     public async Task<IReadOnlyList<ArtifactReferrer>> ListReferrersAsync(string repository, Digest subject, int max, CancellationToken ct)
     {
         if (!RepositoryName.TryParse(repository, out var name)) return [];
-        var referrers = await manifests.ListReferrersAsync(name, subject, null, ct).ConfigureAwait(false);
-        return referrers.Take(max).Select(r => new ArtifactReferrer(r.Digest, r.MediaType, r.ArtifactType, r.Size)
+        if (max <= 0) return [];
+        // Only the first `max` rows are read: an image with 10,000 referrers costs a bounded query.
+        var referrers = await manifests.ListReferrersAsync(name, subject, null, null, max, ct).ConfigureAwait(false);
+        return referrers.Select(r => new ArtifactReferrer(r.Digest, r.MediaType, r.ArtifactType, r.Size)
         {
             Annotations = r.AnnotationsJson is null ? new Dictionary<string, string>()
                 : JsonSerializer.Deserialize(r.AnnotationsJson, Bollard.Server.Distribution.ServerJson.Default.DictionaryStringString) ?? new Dictionary<string, string>(),

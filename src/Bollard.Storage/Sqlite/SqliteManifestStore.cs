@@ -51,15 +51,22 @@ public sealed class SqliteManifestStore(SqliteDatabase db) : IManifestStore
             ORDER BY t.name LIMIT @limit
             """, new { name = repository.Value, last, limit })).ConfigureAwait(false)).AsList();
 
-    public async ValueTask<IReadOnlyList<ReferrerRecord>> ListReferrersAsync(RepositoryName repository, Digest subject, string? artifactType, CancellationToken ct)
+    public async ValueTask<IReadOnlyList<ReferrerRecord>> ListReferrersAsync(RepositoryName repository, Digest subject, string? artifactType, Digest? after, int limit,
+        CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        // The cursor is the (created_at, digest) of the referrer named by `after`, read in the same statement; a digest
+        // that is no referrer of this subject matches no row, so the page is empty rather than restarting.
         var rows = await db.ReadAsync(c => c.QueryAsync<ReferrerRow>(
             """
             SELECT m.digest, m.media_type AS MediaType, m.size AS Size, m.artifact_type AS ArtifactType, m.annotations
             FROM manifests m JOIN repositories r ON r.id = m.repository_id
             WHERE r.name = @name AND m.subject = @subject AND (@artifactType IS NULL OR m.artifact_type = @artifactType)
+              AND (@after IS NULL OR (m.created_at, m.digest) > (
+                SELECT a.created_at, a.digest FROM manifests a WHERE a.repository_id = m.repository_id AND a.digest = @after AND a.subject = @subject))
             ORDER BY m.created_at, m.digest
-            """, new { name = repository.Value, subject = subject.ToString(), artifactType })).ConfigureAwait(false);
+            LIMIT @limit
+            """, new { name = repository.Value, subject = subject.ToString(), artifactType, after = after?.ToString(), limit })).ConfigureAwait(false);
         return rows.Select(r => new ReferrerRecord(Digest.Parse(r.Digest), r.MediaType, r.Size, r.ArtifactType, r.Annotations)).ToList();
     }
 

@@ -80,12 +80,23 @@ public sealed class InMemoryMetadataStore(TimeProvider? time = null) : IMetadata
     public ValueTask<IReadOnlyList<string>> ListTagsAsync(RepositoryName repository, string? last, int limit, CancellationToken ct) =>
         new((Committed.Repo(repository)?.Tags.Keys.AsEnumerable() ?? []).Where(t => last is null || string.CompareOrdinal(t, last) > 0).Order(StringComparer.Ordinal).Take(limit).ToList());
 
-    public ValueTask<IReadOnlyList<ReferrerRecord>> ListReferrersAsync(RepositoryName repository, Digest subject, string? artifactType, CancellationToken ct) =>
-        new((Committed.Repo(repository)?.Manifests.Values.AsEnumerable() ?? [])
+    public ValueTask<IReadOnlyList<ReferrerRecord>> ListReferrersAsync(RepositoryName repository, Digest subject, string? artifactType, Digest? after, int limit,
+        CancellationToken ct)
+    {
+        var all = (Committed.Repo(repository)?.Manifests.Values.AsEnumerable() ?? [])
             .Select(m => m.Record)
-            .Where(m => m.Subject == subject && (artifactType is null || m.ArtifactType == artifactType))
+            .Where(m => m.Subject == subject)
             .OrderBy(m => m.CreatedAt).ThenBy(m => m.Digest.ToString(), StringComparer.Ordinal)
+            .ToList();
+        int start = 0;
+        if (after is { } a)
+        {
+            int at = all.FindIndex(m => m.Digest == a);
+            start = at < 0 ? all.Count : at + 1;
+        }
+        return new(all.Skip(start).Where(m => artifactType is null || m.ArtifactType == artifactType).Take(limit)
             .Select(m => new ReferrerRecord(m.Digest, m.MediaType, m.Size, m.ArtifactType, m.AnnotationsJson)).ToList());
+    }
 
     // ---- IEventStore ----
 

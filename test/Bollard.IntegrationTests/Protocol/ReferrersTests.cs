@@ -147,4 +147,57 @@ public sealed class ReferrersTests(SharedServerFixture fixture) : IClassFixture<
         using var response = await Client.GetAsync($"/v2/protocol/referrers/x/referrers/{digest}");
         await response.AssertErrorAsync(HttpStatusCode.BadRequest, "DIGEST_INVALID");
     }
+
+    [Fact]
+    public async Task ManyReferrers_ArePaged_WithALinkHeader_ThatWalksEveryOneOnce_KeepingTheFilter()
+    {
+        string repo = AttackSupport.UniqueRepo("protocol/referrers-paged");
+        var (_, subject) = await Client.PushImageAsync(repo, "app", layers: 1, layerSize: 10);
+        var pushed = new HashSet<string>();
+        for (int i = 0; i < 7; i++)
+        {
+            var (_, d) = await Client.PushImageAsync(repo, $"r{i}", layers: 1, layerSize: 10, subject: subject,
+                artifactType: i % 2 == 0 ? "application/vnd.example.even" : "application/vnd.example.odd");
+            pushed.Add(d);
+        }
+
+        var walked = new List<string>();
+        string? url = $"/v2/{repo}/referrers/{subject}?n=3";
+        int requests = 0;
+        while (url is not null && requests++ < 10)
+        {
+            using var response = await Client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var page = doc.RootElement.GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("digest").GetString()!).ToList();
+            Assert.InRange(page.Count, 1, 3);
+            walked.AddRange(page);
+            url = response.Headers.TryGetValues("Link", out var links) ? NextOf(links.Single()) : null;
+        }
+        Assert.Equal(3, requests);
+        Assert.Equal(pushed.Order(), walked.Order());
+        Assert.Equal(walked.Count, walked.Distinct().Count());
+
+        // The filter stays on the next page.
+        var even = new List<string>();
+        url = $"/v2/{repo}/referrers/{subject}?n=2&artifactType={Uri.EscapeDataString("application/vnd.example.even")}";
+        while (url is not null && even.Count < 10)
+        {
+            using var response = await Client.GetAsync(url);
+            Assert.Equal("artifactType", response.Headers.GetValues("OCI-Filters-Applied").Single());
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            even.AddRange(doc.RootElement.GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("digest").GetString()!));
+            url = response.Headers.TryGetValues("Link", out var links) ? NextOf(links.Single()) : null;
+        }
+        Assert.Equal(4, even.Count);
+
+        using var bad = await Client.GetAsync($"/v2/{repo}/referrers/{subject}?n=2&last=not-a-digest");
+        await bad.AssertErrorAsync(HttpStatusCode.BadRequest, "PAGINATION_NUMBER_INVALID");
+    }
+
+    private static string NextOf(string link)
+    {
+        Assert.EndsWith("rel=\"next\"", link, StringComparison.Ordinal);
+        return link[(link.IndexOf('<', StringComparison.Ordinal) + 1)..link.IndexOf('>', StringComparison.Ordinal)];
+    }
 }

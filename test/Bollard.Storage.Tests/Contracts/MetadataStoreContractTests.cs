@@ -354,6 +354,37 @@ public abstract partial class MetadataStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Referrers_PagedInListOrder_AfterACursor_WithTheFilter()
+    {
+        var subject = await PutImageAsync(Repo, "paged-subject", "v1");
+        var made = new List<Digest>();
+        for (int i = 0; i < 5; i++)
+            made.Add((await PutImageAsync(Repo, $"paged-{i}", null, subject.Digest, i % 2 == 0 ? "application/spdx+json" : "application/vnd.dev.cosign")).Digest);
+        var order = (await Manifests.ListReferrersAsync(Repo, subject.Digest, null, default)).Select(r => r.Digest).ToList();
+        Assert.Equal(made.Select(d => d.ToString()).Order(), order.Select(d => d.ToString()).Order());
+
+        var walked = new List<Digest>();
+        Digest? after = null;
+        for (int pages = 0; pages < 10; pages++)
+        {
+            var page = await Manifests.ListReferrersAsync(Repo, subject.Digest, null, after, 2, default);
+            Assert.True(page.Count <= 2);
+            if (page.Count == 0) break;
+            walked.AddRange(page.Select(r => r.Digest));
+            after = page[^1].Digest;
+        }
+        Assert.Equal(order, walked);
+
+        var spdx = order.Where(d => made.IndexOf(d) % 2 == 0).ToList();
+        var firstSpdx = await Manifests.ListReferrersAsync(Repo, subject.Digest, "application/spdx+json", null, 1, default);
+        Assert.Equal([spdx[0]], firstSpdx.Select(r => r.Digest));
+        var restSpdx = await Manifests.ListReferrersAsync(Repo, subject.Digest, "application/spdx+json", spdx[0], 10, default);
+        Assert.Equal(spdx.Skip(1), restSpdx.Select(r => r.Digest));
+        // A cursor that is no referrer of the subject gives an empty page, never the first page again.
+        Assert.Empty(await Manifests.ListReferrersAsync(Repo, subject.Digest, null, subject.Digest, 10, default));
+    }
+
+    [Fact]
     public async Task Uploads_CreateGetTouchListDelete()
     {
         var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
