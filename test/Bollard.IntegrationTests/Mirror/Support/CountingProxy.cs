@@ -25,6 +25,8 @@ public sealed class CountingProxy : IAsyncDisposable
         Timeout = Timeout.InfiniteTimeSpan,
     };
     private readonly ConcurrentQueue<(string Method, string Path)> _requests = new();
+    private readonly ConcurrentDictionary<long, string> _sending = new();
+    private long _nextSend;
     private WebApplication? _app;
 
     private CountingProxy(Uri target) => _target = target;
@@ -56,6 +58,10 @@ public sealed class CountingProxy : IAsyncDisposable
 
     /// <summary>Blob GETs (not HEADs) of one digest.</summary>
     public int BlobGets(string digest) => Count("/blobs/" + digest, "GET");
+
+    /// <summary>Whether the body of a response to a request whose path contains <paramref name="pathPart"/> is being sent
+    /// right now (headers out, last byte not yet): lets a test assert what a client saw before the upstream finished.</summary>
+    public bool IsSending(string pathPart) => _sending.Values.Any(p => p.Contains(pathPart, StringComparison.Ordinal));
 
     public void Reset()
     {
@@ -140,6 +146,20 @@ public sealed class CountingProxy : IAsyncDisposable
         }
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         bool corrupt = CorruptBlobs && request.Method == "GET" && request.Path.Value!.Contains("/blobs/sha256:", StringComparison.Ordinal) && response.IsSuccessStatusCode;
+        long sending = Interlocked.Increment(ref _nextSend);
+        _sending[sending] = pathAndQuery;
+        try
+        {
+            await CopyBodyAsync(context, response, corrupt, ct);
+        }
+        finally
+        {
+            _sending.TryRemove(sending, out _);
+        }
+    }
+
+    private async Task CopyBodyAsync(HttpContext context, HttpResponseMessage response, bool corrupt, CancellationToken ct)
+    {
         long length = response.Content.Headers.ContentLength ?? -1;
         await using var body = await response.Content.ReadAsStreamAsync(ct);
         var buffer = new byte[64 * 1024];
