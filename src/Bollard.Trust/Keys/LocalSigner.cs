@@ -18,7 +18,9 @@ public sealed class LocalSigner : ISigner
 
     private LocalSigner(byte[] pkcs8, SigningAlgorithm algorithm, string publicKeyPem, IReadOnlyList<string> chain)
     {
-        _pkcs8 = pkcs8;
+        // A copy: callers zero their buffers once the signer is made (the server's key loader does), and the signer
+        // must own the key it signs with.
+        _pkcs8 = (byte[])pkcs8.Clone();
         Algorithm = algorithm;
         PublicKeyPem = publicKeyPem;
         CertificateChainPem = chain;

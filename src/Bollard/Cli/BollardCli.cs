@@ -21,7 +21,7 @@ internal static class BollardCli
                      NamespaceCommands.Create(), AuditCommand.Create(),
                      RepositoryCommands.Create(), ImmutabilityCommands.Create(), RetentionCommands.Create(), GcCommands.Create(),
                      WebhookCommands.Create(), UsageCommands.Create(), QuotaCommands.Create(), DbCommands.Create(), ScanCommands.Scan(), ScanCommands.Sbom(),
-                     PolicyCommands.Create(), Signing.SignCommand.Create(), Signing.VerifyCommand.Create(), MirrorCommands.Create()]))
+                     PolicyCommands.Create(), KeyCommands.Create(), Signing.SignCommand.Create(), Signing.VerifyCommand.Create(), MirrorCommands.Create()]))
         {
             root.Subcommands.Add(command);
             Register(command);
