@@ -23,6 +23,8 @@ public static class FileAnalyzers
         new ApkAnalyzer(),
         new RpmAnalyzer(),
         new NpmLockAnalyzer(),
+        new YarnLockAnalyzer(),
+        new PnpmLockAnalyzer(),
         new NpmPackageJsonAnalyzer(),
         new DepsJsonAnalyzer(),
         new PackagesLockAnalyzer(),

@@ -177,9 +177,14 @@ internal static class ImageMerge
         if (installed.Count == 0) return;
         packages.RemoveAll(p =>
             p.Type == PackageTypes.Npm
-            && p.Path.EndsWith("/package-lock.json", StringComparison.Ordinal)
+            && IsNpmLockFile(p.Path)
             && installed.Contains((p.Name, p.Version, p.Path[..p.Path.LastIndexOf('/')])));
     }
+
+    /// <summary>npm's, Yarn's and pnpm's lock files: each lists what the project's node_modules holds.</summary>
+    private static bool IsNpmLockFile(string path) =>
+        path.EndsWith("/package-lock.json", StringComparison.Ordinal) || path.EndsWith("/yarn.lock", StringComparison.Ordinal)
+        || path.EndsWith("/pnpm-lock.yaml", StringComparison.Ordinal);
 
     private static OsInfo? FindOs(MergedView view, Dictionary<string, Tracked> tracked)
     {

@@ -24,6 +24,30 @@ public sealed class ImageAnalyzerTests
         await new ImageAnalyzer(cache, limits ?? ScanLimits.Default).AnalyzeAsync(image, blobs, null, CancellationToken.None);
 
     [Fact]
+    public async Task A_pnpm_or_yarn_lock_entry_installed_under_its_project_is_reported_once_from_the_installed_package()
+    {
+        var blobs = new MemoryBlobSource();
+        const string pnpmLock = "lockfileVersion: '9.0'\n\npackages:\n\n  lodash@4.17.15:\n    resolution: {integrity: sha512-x}\n\n  minimist@1.2.0:\n    resolution: {integrity: sha512-y}\n";
+        const string yarnLock = "# yarn lockfile v1\n\nlodash@4.17.15:\n  version \"4.17.15\"\n";
+        var layer = new TestLayer()
+            .File("./app/pnpm-lock.yaml", pnpmLock)
+            .File("./app/node_modules/.pnpm/lodash@4.17.15/node_modules/lodash/package.json", "{\"name\":\"lodash\",\"version\":\"4.17.15\",\"license\":\"MIT\"}")
+            .File("./web/yarn.lock", yarnLock)
+            .File("./web/node_modules/lodash/package.json", "{\"name\":\"lodash\",\"version\":\"4.17.15\"}")
+            .Gzip();
+        var result = await AnalyzeAsync(blobs, TestBlobs.Image(blobs, layer));
+
+        var packages = result.Inventory.Packages.Select(p => $"{p.Name}@{p.Version} {p.Path}").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(
+        [
+            "lodash@4.17.15 /app/node_modules/.pnpm/lodash@4.17.15/node_modules/lodash/package.json",
+            "lodash@4.17.15 /web/node_modules/lodash/package.json",
+            // minimist is in the lock only (nothing installed): it stays, from the lock file.
+            "minimist@1.2.0 /app/pnpm-lock.yaml",
+        ], packages);
+    }
+
+    [Fact]
     public async Task Bookworm_status_behind_an_os_release_symlink_gives_every_installed_package_with_distro_purls()
     {
         var blobs = new MemoryBlobSource();

@@ -23,6 +23,18 @@ case "$kind" in
     printf '{"name":"bollard-npm-input","version":"1.0.0","private":true}\n' > package.json
     npm install --no-audit --no-fund --loglevel=error lodash@4.17.15 minimist@1.2.0 >/dev/null
     ;;
+  yarn|pnpm)
+    # the same packages installed by the real Yarn classic / pnpm (from the npm registry, like npm itself), plus a
+    # scoped package, so the lock file and node_modules are the tools' own
+    mkdir tools && (cd tools && npm install --no-audit --no-fund --loglevel=error yarn@1.22.22 pnpm@9.15.9 >/dev/null)
+    mkdir project && cd project
+    printf '{"name":"bollard-%s-input","version":"1.0.0","private":true}\n' "$kind" > package.json
+    if [ "$kind" = yarn ]; then
+      ../tools/node_modules/.bin/yarn add --silent --no-progress lodash@4.17.15 minimist@1.2.0 @types/node@20.11.0 >/dev/null
+    else
+      ../tools/node_modules/.bin/pnpm add --reporter=silent lodash@4.17.15 minimist@1.2.0 @types/node@20.11.0 >/dev/null
+    fi
+    ;;
   dotnet)
     # outside the repository, so its Directory.Build.props (and NuGet audit as errors) do not apply
     mkdir app && cd app
