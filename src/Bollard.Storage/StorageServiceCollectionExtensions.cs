@@ -53,6 +53,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Bollard.Core.Trust.ITrustPolicyStore, SqliteTrustPolicyStore>();
         services.AddSingleton<Bollard.Core.Trust.IDecisionLog, SqliteDecisionLog>();
         services.AddSingleton<Bollard.Core.Mirror.IMirrorStore, SqliteMirrorStore>();
+        services.AddSingleton<Bollard.Core.Mirror.IUpstreamCredentialStore, SqliteUpstreamCredentialStore>();
         return services;
     }
 }

@@ -33,6 +33,9 @@ public static class MirrorServiceCollectionExtensions
             : new NoMirrorFetchObserver());
         services.AddSingleton<Distribution.TransparentMirror>();
         services.AddSingleton<Metrics.IMetricsSource, Metrics.MirrorMetrics>();
+        // Credentials an admin stores at runtime, sealed under the key-encryption key shared with server-held signing keys.
+        services.AddBollardKeyEncryptionKey(configuration);
+        services.TryAddSingleton<UpstreamCredentials>();
         services.TryAddSingleton<IUpstreamRegistry, HttpUpstreamRegistry>();
         // The stored readers stay registered under their own types and the seams resolve to the mirror's readers, but only
         // with upstreams configured: decided when first resolved, since the configuration's layers are added after the

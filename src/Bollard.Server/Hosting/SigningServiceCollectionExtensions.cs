@@ -1,4 +1,5 @@
 using Bollard.Core.Events;
+using Bollard.Core.Security;
 using Bollard.Server.Management;
 using Bollard.Trust.Signing;
 using Microsoft.Extensions.Configuration;
@@ -22,30 +23,12 @@ public static class SigningServiceCollectionExtensions
         services.AddOptions<SignatureAttacherOptions>().Bind(configuration.GetSection(SignatureAttacherOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<SignatureAttacherOptions>>().Value);
-        services.AddOptions<KeyEncryptionKeyOptions>().Bind(configuration.GetSection(KeyEncryptionKeyOptions.Section));
+        services.AddBollardKeyEncryptionKey(configuration);
         services.AddSingleton<RegistryArtifactSinkFactory>();
-        // Read (or created, 0600) on first use, so a server that never holds a key never writes the file.
-        services.AddSingleton(sp =>
-        {
-            string configured = sp.GetRequiredService<IOptions<KeyEncryptionKeyOptions>>().Value.KeyEncryptionKeyFile ?? "";
-            string path = configured.Length > 0 ? configured
-                : Path.Combine(configuration["Storage:DataDir"] is { Length: > 0 } d ? d : "./bollard-data", "signing-keys.kek");
-            var kek = new Lazy<KeyEncryptionKey>(() => KeyEncryptionKey.LoadOrCreate(path), LazyThreadSafetyMode.ExecutionAndPublication);
-            return new Func<KeyEncryptionKey>(() => kek.Value);
-        });
         services.AddSingleton<ServerSigningKeys>();
         services.TryAddSingleton<Bollard.Trust.Policy.IServerKeyResolver, StoredServerKeyResolver>();
         services.AddSingleton<IRegistryEventSubscriber, ImageSignedEvents>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(SigningApiJson.Default));
         return services;
     }
-}
-
-/// <summary>Where the key that seals server-held signing keys lives. Bound from <c>Trust</c>.</summary>
-public sealed record KeyEncryptionKeyOptions
-{
-    public const string Section = "Trust";
-
-    /// <summary>32 random bytes, created 0600 when absent; empty: <c>signing-keys.kek</c> in <c>Storage:DataDir</c>.</summary>
-    public string? KeyEncryptionKeyFile { get; init; }
 }

@@ -13,7 +13,7 @@ namespace Bollard.Server.Management;
 /// <c>/api/v1/mirror</c>: the pull-through mirror's upstreams with their counters, the cached tags with their
 /// freshness, forgetting a cached tag, syncs (pre-fetch jobs with progress) and eviction runs (docs/mirror.md).
 /// Reads need a login (tags: only repositories the caller may pull); forgetting and syncing need the maintainer right
-/// on the mirrored repository (namespace maintainers, admins); eviction runs are for admins.
+/// on the mirrored repository (namespace maintainers, admins); eviction runs and upstream credentials are for admins.
 /// </summary>
 internal static class MirrorEndpoints
 {
@@ -21,19 +21,35 @@ internal static class MirrorEndpoints
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/mirror/upstreams", async (HttpContext http, MirrorRouter router, MirrorCounters counters, MirrorCacheManagement cache) =>
+        api.MapGet("/mirror/upstreams", async (HttpContext http, MirrorRouter router, MirrorCounters counters, MirrorCacheManagement cache, UpstreamCredentials credentials) =>
         {
             RequireLogin(await ManagementApi.CallerAsync(http));
             var counts = await cache.CountByUpstreamAsync(http.RequestAborted);
+            var stored = await credentials.ListStoredAsync(http.RequestAborted);
             var options = router.Options;
             var upstreams = options.Upstreams.Select(u =>
             {
                 var (cached, stale) = counts.GetValueOrDefault(u.Name);
+                var row = stored.GetValueOrDefault(u.Name);
                 return new MirrorUpstreamView(u.Name, u.Url, MirrorDurations.Of(u.TagTtl), u.Sync, u.SyncPlatforms, MirrorDurations.Of(u.SyncInterval),
-                    u.EvictAfter is { } e ? MirrorDurations.Of(e) : null, MirrorCountersView.Of(counters.For(u.Name)), cached, stale);
+                    u.EvictAfter is { } e ? MirrorDurations.Of(e) : null, MirrorCountersView.Of(counters.For(u.Name)), cached, stale,
+                    new MirrorCredentialsView(row is not null, UpstreamCredentials.Source(u, row is not null), row?.UpdatedBy, row?.UpdatedAt));
             }).ToList();
             return Results.Ok(new MirrorUpstreamList(options.Namespace, options.Transparent, upstreams));
-        }).WithSummary("The mirror's upstreams: URL, tag TTL, sync list, eviction, counters (hits, misses, revalidations, errors, bytes) and cached/stale tags (logged-in callers)");
+        }).WithSummary("The mirror's upstreams: URL, tag TTL, sync list, eviction, counters (hits, misses, revalidations, errors, bytes), cached/stale tags and where the credentials come from (logged-in callers)");
+
+        api.MapPut("/mirror/upstreams/{name}/credentials", async (HttpContext http, string name, MirrorCredentialsRequestBody body, UpstreamCredentials credentials) =>
+        {
+            await credentials.SetAsync(await ManagementApi.CallerAsync(http), name, body.Username, body.Password, http.RequestAborted);
+            return Results.NoContent();
+        }).WithSummary("Store credentials for a configured upstream: {username, password}; sealed under the server's key-encryption key, never returned; they win over PasswordFile and Password (admin)");
+
+        api.MapDelete("/mirror/upstreams/{name}/credentials", async (HttpContext http, string name, UpstreamCredentials credentials) =>
+        {
+            if (!await credentials.RemoveAsync(await ManagementApi.CallerAsync(http), name, http.RequestAborted))
+                throw new ManagementException(ManagementError.NotFound, $"upstream {name} has no stored credentials");
+            return Results.NoContent();
+        }).WithSummary("Remove an upstream's stored credentials: the configuration's (if any) apply again (admin)");
 
         api.MapGet("/mirror/tags", async (HttpContext http, MirrorCacheManagement cache) =>
         {

@@ -19,9 +19,22 @@ public sealed record MirrorUpstreamList(string Namespace, string? Transparent, I
 /// <param name="EvictAfter">Images not pulled this long are evicted; null: kept.</param>
 /// <param name="CachedTags">Tags cached from this upstream.</param>
 /// <param name="StaleTags">Of those, how many are stale (the last revalidation failed, or the upstream removed the tag).</param>
+/// <param name="Credentials">Where the upstream's credentials come from (never the password).</param>
 public sealed record MirrorUpstreamView(
     string Name, string Url, string TagTtl, IReadOnlyList<string> Sync, IReadOnlyList<string> SyncPlatforms, string SyncInterval, string? EvictAfter,
-    MirrorCountersView Counters, int CachedTags, int StaleTags);
+    MirrorCountersView Counters, int CachedTags, int StaleTags, MirrorCredentialsView? Credentials = null);
+
+/// <summary>An upstream's credentials as listings show them: whether some are stored and which apply; never a password.</summary>
+/// <param name="Stored">An admin stored credentials (<c>bollard mirror login</c>); they win over the configuration's.</param>
+/// <param name="Source">The credentials used: <c>stored</c>, <c>file</c> (PasswordFile), <c>config</c> (Password) or <c>none</c> (anonymous).</param>
+/// <param name="StoredBy">Who stored them (with <see cref="Stored"/>).</param>
+public sealed record MirrorCredentialsView(bool Stored, string Source, string? StoredBy, DateTimeOffset? StoredAt);
+
+/// <summary><c>PUT /api/v1/mirror/upstreams/NAME/credentials</c>: stored sealed, never returned.</summary>
+public sealed record MirrorCredentialsRequestBody(string? Username, string? Password)
+{
+    public override string ToString() => $"MirrorCredentialsRequestBody {{ Username = {Username} }}";
+}
 
 /// <summary>What the mirror did for one upstream since the process started (also <c>bollard_mirror_*</c> metrics).</summary>
 /// <param name="Errors">Upstream errors by kind (<c>unreachable</c>, <c>timeout</c>, <c>rateLimited</c>, ...).</param>
@@ -116,4 +129,6 @@ internal static class MirrorDurations
 [JsonSerializable(typeof(MirrorSyncView))]
 [JsonSerializable(typeof(MirrorSyncList))]
 [JsonSerializable(typeof(MirrorEvictionView))]
+[JsonSerializable(typeof(MirrorCredentialsRequestBody))]
+[JsonSerializable(typeof(MirrorCredentialsView))]
 public sealed partial class MirrorJson : JsonSerializerContext;

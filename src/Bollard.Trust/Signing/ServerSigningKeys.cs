@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Bollard.Core.Auth;
 using Bollard.Core.Oci;
 using Bollard.Core.Registry;
+using Bollard.Core.Security;
 using Bollard.Core.Trust;
 using Bollard.Trust.Keys;
 using Bollard.Trust.Signatures;
@@ -26,6 +27,9 @@ public sealed partial class ServerSigningKeys(
 {
     /// <summary>Keys one server holds at most.</summary>
     public const int MaxKeys = 1000;
+
+    /// <summary>The <see cref="KeyEncryptionKey"/> purpose of sealed private keys (unchanged since issue 9: keys sealed then still open).</summary>
+    private const string SealPurpose = "bollard image signing key";
 
     /// <summary>Principals one key may name at most.</summary>
     public const int MaxPrincipals = 100;
@@ -223,7 +227,7 @@ public sealed partial class ServerSigningKeys(
         byte[] pkcs8;
         try
         {
-            pkcs8 = kek().Open(key.Name, key.EncryptedPrivateKey);
+            pkcs8 = kek().Open(SealPurpose, key.Name, key.EncryptedPrivateKey);
         }
         catch (CryptographicException)
         {
@@ -251,7 +255,7 @@ public sealed partial class ServerSigningKeys(
         byte[] sealedKey;
         try
         {
-            sealedKey = kek().Seal(name, pkcs8);
+            sealedKey = kek().Seal(SealPurpose, name, pkcs8);
         }
         finally
         {

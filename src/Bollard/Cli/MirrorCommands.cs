@@ -6,12 +6,46 @@ namespace Bollard.Cli;
 
 /// <summary>
 /// <c>bollard mirror sync REF [--platform P | --all-platforms]</c> (waits with a progress bar), <c>bollard mirror status</c>,
-/// <c>bollard mirror tags [--stale]</c>, <c>bollard mirror forget REPO:TAG</c>, <c>bollard mirror evict</c> (docs/mirror.md).
+/// <c>bollard mirror tags [--stale]</c>, <c>bollard mirror forget REPO:TAG</c>, <c>bollard mirror evict</c>,
+/// <c>bollard mirror login UPSTREAM --username U [--password-stdin]</c>, <c>bollard mirror logout UPSTREAM</c> (docs/mirror.md).
 /// </summary>
 internal static class MirrorCommands
 {
-    public static Command Create() => BollardCli.Group("mirror", "The pull-through mirror: pre-fetch images, see upstreams and cached tags, forget a tag, evict",
-        Sync(), Status(), Tags(), Forget(), Evict());
+    public static Command Create() => BollardCli.Group("mirror", "The pull-through mirror: pre-fetch images, see upstreams and cached tags, forget a tag, evict, store upstream credentials",
+        Sync(), Status(), Tags(), Forget(), Evict(), Login(), Logout());
+
+    private static Command Login()
+    {
+        var upstream = new Argument<string>("UPSTREAM") { Description = "The upstream's name in Mirror:Upstreams, e.g. docker.io" };
+        var username = new Option<string?>("--username", "-u") { Description = "The user name at the upstream (else asked)" };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password (or token) from standard input" };
+        return BollardCli.Leaf("login", "Store credentials for an upstream on the server, sealed under its key-encryption key; they win over the configuration's (admins)", async ctx =>
+        {
+            string name = ctx.Parse.GetValue(upstream) ?? "";
+            if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal)) throw CliException.Usage($"'{name}' is not an upstream name, e.g. docker.io");
+            string user = ctx.Parse.GetValue(username) is { Length: > 0 } given ? given : Terminal.ReadLine("Username: ");
+            if (user.Length == 0) throw CliException.Usage("no username given");
+            string password = Terminal.ReadSecrets(ctx.Parse.GetValue(passwordStdin), false, "Password: ")[0];
+            using var client = ctx.Client();
+            await client.SendAsync(HttpMethod.Put, $"/api/v1/mirror/upstreams/{Uri.EscapeDataString(name)}/credentials",
+                ManagementClient.Json(new MirrorCredentialsRequestBody(user, password), MirrorJson.Default.MirrorCredentialsRequestBody), ctx.Cancellation).ConfigureAwait(false);
+            ctx.Done($"Stored credentials of user '{user}' for upstream {name}.");
+            return 0;
+        }, upstream, username, passwordStdin);
+    }
+
+    private static Command Logout()
+    {
+        var upstream = new Argument<string>("UPSTREAM") { Description = "The upstream's name in Mirror:Upstreams, e.g. docker.io" };
+        return BollardCli.Leaf("logout", "Remove an upstream's stored credentials; the configuration's (if any) apply again (admins)", async ctx =>
+        {
+            string name = ctx.Parse.GetValue(upstream) ?? "";
+            using var client = ctx.Client();
+            await client.SendAsync(HttpMethod.Delete, $"/api/v1/mirror/upstreams/{Uri.EscapeDataString(name)}/credentials", null, ctx.Cancellation).ConfigureAwait(false);
+            ctx.Done($"Removed the stored credentials for upstream {name}.");
+            return 0;
+        }, upstream);
+    }
 
     private static Command Sync()
     {
@@ -67,10 +101,10 @@ internal static class MirrorCommands
         }
         var syncs = await client.GetAsync("/api/v1/mirror/sync", MirrorJson.Default.MirrorSyncList, ctx.Cancellation).ConfigureAwait(false);
         Console.WriteLine($"Mirror namespace: {list.Namespace}/   transparent upstream: {list.Transparent ?? "-"}");
-        Output.Table(["UPSTREAM", "URL", "TAG TTL", "TAGS", "STALE", "HITS", "MISSES", "REVALIDATED", "STALE SERVED", "ERRORS", "FETCHED", "SAVED", "EVICT AFTER", "SYNC"],
+        Output.Table(["UPSTREAM", "URL", "CREDENTIALS", "TAG TTL", "TAGS", "STALE", "HITS", "MISSES", "REVALIDATED", "STALE SERVED", "ERRORS", "FETCHED", "SAVED", "EVICT AFTER", "SYNC"],
             list.Upstreams.Select(u => new[]
             {
-                u.Name, u.Url, u.TagTtl, Num(u.CachedTags), Num(u.StaleTags), Num(u.Counters.ManifestHits + u.Counters.BlobHits),
+                u.Name, u.Url, u.Credentials?.Source ?? "-", u.TagTtl, Num(u.CachedTags), Num(u.StaleTags), Num(u.Counters.ManifestHits + u.Counters.BlobHits),
                 Num(u.Counters.ManifestMisses + u.Counters.BlobMisses), Num(u.Counters.Revalidations), Num(u.Counters.StaleServed),
                 u.Counters.Errors.Count == 0 ? "0" : string.Join(",", u.Counters.Errors.Select(e => $"{e.Key}={e.Value}")),
                 GcCommands.Bytes(u.Counters.BytesFetched), GcCommands.Bytes(u.Counters.BytesSaved), u.EvictAfter ?? "-",

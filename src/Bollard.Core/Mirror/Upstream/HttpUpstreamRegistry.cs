@@ -37,13 +37,16 @@ public sealed class HttpUpstreamRegistry : IUpstreamRegistry, IDisposable
     private readonly MirrorCounters _counters;
     private readonly MirrorOptions _options;
     private readonly TimeProvider _time;
+    private readonly UpstreamCredentials? _credentials;
     private readonly ConcurrentDictionary<UpstreamOptions, UpstreamSession> _sessions = new(ReferenceEqualityComparer.Instance);
 
-    public HttpUpstreamRegistry(MirrorCounters counters, MirrorOptions options, TimeProvider time)
+    /// <param name="credentials">Credentials stored at runtime, which win over the configuration's; null: only the configuration's.</param>
+    public HttpUpstreamRegistry(MirrorCounters counters, MirrorOptions options, TimeProvider time, UpstreamCredentials? credentials = null)
     {
         _counters = counters;
         _options = options;
         _time = time;
+        _credentials = credentials;
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -63,28 +66,28 @@ public sealed class HttpUpstreamRegistry : IUpstreamRegistry, IDisposable
     }
 
     public Task<UpstreamManifestHead?> HeadManifestAsync(MirrorRoute route, Reference reference, CancellationToken ct) =>
-        CountedAsync(route, s => HeadCoreAsync(s, route, reference, ct));
+        CountedAsync(route, s => HeadCoreAsync(s, route, reference, ct), ct);
 
     public Task<UpstreamManifest?> GetManifestAsync(MirrorRoute route, Reference reference, CancellationToken ct) =>
-        CountedAsync(route, s => GetCoreAsync(s, route, reference, ct));
+        CountedAsync(route, s => GetCoreAsync(s, route, reference, ct), ct);
 
     public Task<UpstreamBlob?> OpenBlobAsync(MirrorRoute route, Digest digest, CancellationToken ct) =>
-        CountedAsync(route, s => OpenBlobCoreAsync(s, route, digest, ct));
+        CountedAsync(route, s => OpenBlobCoreAsync(s, route, digest, ct), ct);
 
     public Task<IReadOnlyList<Descriptor>> ListReferrersAsync(MirrorRoute route, Digest subject, int max, CancellationToken ct) =>
-        CountedAsync(route, s => ReferrersCoreAsync(s, route, subject, max, ct));
+        CountedAsync(route, s => ReferrersCoreAsync(s, route, subject, max, ct), ct);
 
     public Task<IReadOnlyList<string>> ListTagsAsync(MirrorRoute route, int max, CancellationToken ct) =>
-        CountedAsync(route, s => TagsCoreAsync(s, route, max, ct));
+        CountedAsync(route, s => TagsCoreAsync(s, route, max, ct), ct);
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<T> CountedAsync<T>(MirrorRoute route, Func<UpstreamSession, Task<T>> operation)
+    private async Task<T> CountedAsync<T>(MirrorRoute route, Func<UpstreamSession, Task<T>> operation, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(route);
         try
         {
-            return await operation(Session(route.Upstream)).ConfigureAwait(false);
+            return await operation(await SessionAsync(route.Upstream, ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (UpstreamException e)
         {
@@ -93,13 +96,16 @@ public sealed class HttpUpstreamRegistry : IUpstreamRegistry, IDisposable
         }
     }
 
-    private UpstreamSession Session(UpstreamOptions upstream)
+    private async ValueTask<UpstreamSession> SessionAsync(UpstreamOptions upstream, CancellationToken ct)
     {
-        if (_sessions.TryGetValue(upstream, out var session)) return session;
+        var stored = _credentials is null ? null : await _credentials.StoredAsync(upstream.Name, ct).ConfigureAwait(false);
+        if (_sessions.TryGetValue(upstream, out var session) && Equals(session.Stored, stored)) return session;
         int index = _options.Upstreams.IndexOf(upstream);
         string path = $"{MirrorOptions.Section}:Upstreams:{(index >= 0 ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : "N")}";
-        // Not cached when it fails (a password file that appears later is read then).
-        return _sessions.GetOrAdd(upstream, UpstreamSession.Create(upstream, path, _time));
+        // Not cached when it fails (a password file that appears later is read then). Stored credentials that changed
+        // (or went) replace the session, and with it the tokens the old credentials got.
+        var created = UpstreamSession.Create(upstream, path, _time, stored);
+        return session is null ? _sessions.GetOrAdd(upstream, created) : _sessions.TryUpdate(upstream, created, session) ? created : _sessions[upstream];
     }
 
     private async Task<UpstreamManifestHead?> HeadCoreAsync(UpstreamSession s, MirrorRoute route, Reference reference, CancellationToken ct)
@@ -373,7 +379,7 @@ public sealed class HttpUpstreamRegistry : IUpstreamRegistry, IDisposable
         DateTimeOffset asked = _time.GetUtcNow();
         using var response = await SendOnceAsync(s, request, what, CancellationToken.None).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-            throw Unauthorized(s, s.Basic is null ? $"{what}: anonymous access refused" : $"{what}: authentication failed for user '{s.Options.Username}'", s.Basic is not null);
+            throw Unauthorized(s, s.Basic is null ? $"{what}: anonymous access refused" : $"{what}: authentication failed for user '{s.Username}'", s.Basic is not null);
         if (!response.IsSuccessStatusCode) throw await FailureAsync(s, response, what, CancellationToken.None).ConfigureAwait(false);
         byte[] body = await ReadBoundedAsync(s, response, MaxTokenBytes, $"{what}: the token answer", CancellationToken.None).ConfigureAwait(false);
         string? token = null;
@@ -434,8 +440,8 @@ public sealed class HttpUpstreamRegistry : IUpstreamRegistry, IDisposable
 
     private static UpstreamException Unauthorized(UpstreamSession s, string message, bool credentials) =>
         new(UpstreamFailure.Unauthorized, credentials
-            ? $"{message} (as user '{s.Options.Username}')"
-            : $"{message} (no credentials: set {s.ConfigPath}:Username and Password or PasswordFile)");
+            ? $"{message} (as user '{s.Username}'{(s.Stored is not null ? ", stored with 'bollard mirror login'" : "")})"
+            : $"{message} (no credentials: run 'bollard mirror login {s.Name}', or set {s.ConfigPath}:Username and PasswordFile or Password)");
 
     private static async Task<byte[]> ReadBoundedAsync(UpstreamSession s, HttpResponseMessage response, int max, string what, CancellationToken ct)
     {

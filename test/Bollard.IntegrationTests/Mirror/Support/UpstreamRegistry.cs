@@ -58,6 +58,23 @@ public sealed class UpstreamRegistry : IAsyncDisposable
         return registry;
     }
 
+    /// <summary>
+    /// A registry that asks for Basic credentials (htpasswd auth) and accepts only <paramref name="user"/> with
+    /// <paramref name="password"/>; <see cref="Client"/> sends them, so the test seeds it as before.
+    /// </summary>
+    public static async Task<UpstreamRegistry> StartNewAsync(string user, string password)
+    {
+        var registry = await StartNewAsync(HtpasswdLine(user, password));
+        registry.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+        return registry;
+    }
+
+    /// <summary>An htpasswd line <c>user:$2y$...</c> (bcrypt, the only scheme Distribution accepts), made with BouncyCastle
+    /// so that no apache2-utils is needed; cost 4 (the least) as the tests check access, not the hash.</summary>
+    public static string HtpasswdLine(string user, string password) =>
+        $"{user}:{Org.BouncyCastle.Crypto.Generators.OpenBsdBCrypt.Generate("2y", password.ToCharArray(), RandomNumberGenerator.GetBytes(16), 4)}";
+
     /// <summary>Starts the registry process (again, after <see cref="StopAsync"/>) and waits until <c>/v2/</c> answers.</summary>
     public async Task StartAsync()
     {

@@ -1,16 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Bollard.Trust.Signing;
+namespace Bollard.Core.Security;
 
 /// <summary>
-/// The key that seals server-held signing keys at rest: 32 random bytes in a file (<c>Trust:KeyEncryptionKeyFile</c>,
-/// by default <c>signing-keys.kek</c> in the data folder), created 0600 on first use when absent. Keep it out of
-/// database backups: the database alone then holds no usable private key. Sealed form:
+/// The server's key for secrets at rest in the metadata database (server-held signing keys, issue 9; upstream
+/// credentials of the mirror, issue 10): 32 random bytes in a file (<c>Trust:KeyEncryptionKeyFile</c>, by default
+/// <c>signing-keys.kek</c> in the data folder), created 0600 on first use when absent. Keep it out of database backups:
+/// the database alone then holds no usable secret. Sealed form:
 /// <code>
-/// 0x01 | nonce (12) | tag (16) | AES-256-GCM ciphertext of the PKCS#8 DER
+/// 0x01 | nonce (12) | tag (16) | AES-256-GCM ciphertext
 /// </code>
-/// with the key's name as associated data, so a sealed key copied to another row does not open. Never logged.
+/// with <c>purpose NUL name</c> as associated data, so a sealed value copied to another row (another name) or used for
+/// another purpose does not open. Never logged.
 /// </summary>
 public sealed class KeyEncryptionKey
 {
@@ -66,26 +68,28 @@ public sealed class KeyEncryptionKey
         return new(key);
     }
 
-    public byte[] Seal(string name, ReadOnlySpan<byte> plaintext)
+    /// <param name="purpose">What the secret is (<c>bollard image signing key</c>); part of the associated data.</param>
+    /// <param name="name">The row it belongs to (a key's or an upstream's name); part of the associated data.</param>
+    public byte[] Seal(string purpose, string name, ReadOnlySpan<byte> plaintext)
     {
         byte[] sealedKey = new byte[1 + 12 + 16 + plaintext.Length];
         sealedKey[0] = Version;
         var nonce = sealedKey.AsSpan(1, 12);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_key, 16);
-        aes.Encrypt(nonce, plaintext, sealedKey.AsSpan(29), sealedKey.AsSpan(13, 16), Associated(name));
+        aes.Encrypt(nonce, plaintext, sealedKey.AsSpan(29), sealedKey.AsSpan(13, 16), Associated(purpose, name));
         return sealedKey;
     }
 
-    /// <exception cref="CryptographicException">Not sealed by this key for this name (another key file, a copied row, tampering).</exception>
-    public byte[] Open(string name, ReadOnlySpan<byte> sealedKey)
+    /// <exception cref="CryptographicException">Not sealed by this key for this purpose and name (another key file, a copied row, tampering).</exception>
+    public byte[] Open(string purpose, string name, ReadOnlySpan<byte> sealedKey)
     {
-        if (sealedKey.Length < 29 || sealedKey[0] != Version) throw new CryptographicException("the stored key is not in a known sealed form");
+        if (sealedKey.Length < 29 || sealedKey[0] != Version) throw new CryptographicException("the stored secret is not in a known sealed form");
         byte[] plaintext = new byte[sealedKey.Length - 29];
         using var aes = new AesGcm(_key, 16);
-        aes.Decrypt(sealedKey.Slice(1, 12), sealedKey[29..], sealedKey.Slice(13, 16), plaintext, Associated(name));
+        aes.Decrypt(sealedKey.Slice(1, 12), sealedKey[29..], sealedKey.Slice(13, 16), plaintext, Associated(purpose, name));
         return plaintext;
     }
 
-    private static byte[] Associated(string name) => Encoding.UTF8.GetBytes("bollard image signing key\0" + name);
+    private static byte[] Associated(string purpose, string name) => Encoding.UTF8.GetBytes(purpose + "\0" + name);
 }
