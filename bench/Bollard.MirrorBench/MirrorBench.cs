@@ -16,9 +16,10 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
     private const string NormalRepo = "bench/normal";
     private const string Mirrored = "mirror/up/" + Repo;
     private const string Relayed = "mirror/relayed/" + Repo;
-    private const int CachedPairs = 3;
+    private const int CachedPairs = 5;
 
     private readonly List<Round> _rounds = [];
+    private string _spool = "";
 
     private sealed record Round(int N, double Load, PullTiming Direct, PullTiming Miss, double CachedMbps, double NormalMbps,
         double UpstreamCpuWhileCached, PullTiming RelayedMiss, double UpstreamEndSeconds);
@@ -45,6 +46,7 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
             ]).ConfigureAwait(false);
             Console.Error.WriteLine($"mirror-bench: {rounds} rounds, {blobBytes / (1024 * 1024)} MiB layers; docker-registry :{upstream.Port}, relay :{relay.Port}, bollard :{bollard.Port}; work {work}");
             tsv.WriteLine("round\tload1\tfigure\tvalue\tunit");
+            _spool = Path.Combine(work, "bollard", "mirror-spool");
             for (int r = 0; r < rounds; r++) _rounds.Add(await RoundAsync(r, upstream, bollard, relay).ConfigureAwait(false));
             Report();
         }
@@ -82,6 +84,7 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
                 using var http = await ConnectAsync(bollard).ConfigureAwait(false);
                 await RegistryHttp.GetManifestAsync(http, Mirrored, tag).ConfigureAwait(false);
                 miss = await RegistryHttp.GetBlobAsync(http, Mirrored, layer.Digest, layer.Length).ConfigureAwait(false);
+                await WaitForStoredAsync().ConfigureAwait(false);
             }
         }
         Write(r, load, "direct pull from docker-registry", direct.MegabytesPerSecond, "MB/s");
@@ -119,6 +122,7 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
             relayed = await RegistryHttp.GetBlobAsync(http, Relayed, relayedLayer.Digest, relayedLayer.Length).ConfigureAwait(false);
             upstreamEnd = Stopwatch.GetElapsedTime(relayed.StartTimestamp, relay.LastDownstreamTimestamp).TotalSeconds;
         }
+        await WaitForStoredAsync().ConfigureAwait(false);
         Write(r, load, "miss: first byte at the client", relayed.FirstByteSeconds * 1000, "ms");
         Write(r, load, "miss: upstream transfer end", upstreamEnd * 1000, "ms");
         Write(r, load, "miss: last byte at the client", relayed.Seconds * 1000, "ms");
@@ -180,6 +184,20 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
     }
 
     private static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Waits until the mirror has stored what it fetched (its spool files are deleted once the blob is in the store), so
+    /// that the background copy into the store is in no later step's time.
+    /// </summary>
+    private async Task WaitForStoredAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        while (Directory.Exists(_spool) && Directory.EnumerateFiles(_spool, "*.spool").Any())
+        {
+            if (watch.Elapsed > TimeSpan.FromMinutes(5)) throw new BenchFailedException($"the mirror did not store its fetch within 5 minutes ({_spool})");
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Writes dirty pages out before a timed step, so that one step's writeback does not land in the next one's time.</summary>
     private static void Sync()
