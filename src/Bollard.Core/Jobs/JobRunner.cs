@@ -155,8 +155,9 @@ public sealed class JobRunner
             }
             else
             {
-                bool retry = job.Attempts < job.MaxAttempts;
-                string reason = $"{error.GetType().Name}: {error.Message}";
+                bool permanent = error is IPermanentJobFailure;
+                bool retry = !permanent && job.Attempts < job.MaxAttempts;
+                string reason = permanent ? error.Message : $"{error.GetType().Name}: {error.Message}";
                 onFailure(job.Kind, error);
                 var retryAt = retry ? _time.GetUtcNow() + RetryBackoff.Exponential(_options.RetryBase, _options.RetryMax, job.Attempts) : (DateTimeOffset?)null;
                 await _store.FailAsync(job.Id, Owner, reason, retryAt, CancellationToken.None).ConfigureAwait(false);

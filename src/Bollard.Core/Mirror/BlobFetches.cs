@@ -114,8 +114,8 @@ public sealed class BlobFetches : IDisposable
                 failure = Describe(e);
                 if (!verified)
                 {
-                    // A 404 (OciException BLOB_UNKNOWN) is an answer, not an upstream error.
-                    if (e is not OciException) counters.Error(e is UpstreamException u ? u.Failure : UpstreamFailure.Unreachable);
+                    // Upstream errors are counted where they are seen: the upstream client counts the failures of its requests
+                    // and of the bodies it streams, TransferAsync those it finds itself (Counted); a 404 is an answer.
                     fetch.Fail(e is UpstreamException or OciException ? e : new UpstreamException(UpstreamFailure.Unreachable, $"upstream {fetch.Route.Upstream.Name}: {e.Message}", e));
                 }
             }
@@ -172,14 +172,14 @@ public sealed class BlobFetches : IDisposable
         }
         catch (OperationCanceledException) when (!_stopToken.IsCancellationRequested)
         {
-            throw new UpstreamException(UpstreamFailure.Timeout, $"upstream {upstream.Name} did not answer for {digest} within {upstream.Timeout}");
+            throw Counted(fetch, new UpstreamException(UpstreamFailure.Timeout, $"upstream {upstream.Name} did not answer for {digest} within {upstream.Timeout}"));
         }
         if (blob is null) throw new OciException(OciErrors.BlobUnknown, $"upstream {upstream.Name} does not have {digest} in {fetch.Route.UpstreamRepository}");
         await using (blob.ConfigureAwait(false))
         {
             if (blob.Length > upstream.MaxBlobBytes)
-                throw new UpstreamException(UpstreamFailure.Invalid, $"upstream {upstream.Name} announces {blob.Length} bytes for {digest}, over MaxBlobBytes {upstream.MaxBlobBytes}");
-            if (blob.Length < 0) throw new UpstreamException(UpstreamFailure.Invalid, $"upstream {upstream.Name} announces a negative length for {digest}");
+                throw Counted(fetch, new UpstreamException(UpstreamFailure.Invalid, $"upstream {upstream.Name} announces {blob.Length} bytes for {digest}, over MaxBlobBytes {upstream.MaxBlobBytes}"));
+            if (blob.Length < 0) throw Counted(fetch, new UpstreamException(UpstreamFailure.Invalid, $"upstream {upstream.Name} announces a negative length for {digest}"));
             fetch.SetHeaders(blob.Length);
             long limit = blob.Length ?? upstream.MaxBlobBytes;
             using var hash = digest.Algorithm.CreateHash();
@@ -197,33 +197,40 @@ public sealed class BlobFetches : IDisposable
                     }
                     catch (OperationCanceledException) when (!_stopToken.IsCancellationRequested)
                     {
-                        throw new UpstreamException(UpstreamFailure.Timeout, $"upstream {upstream.Name} sent nothing for {upstream.Timeout} after {written} bytes of {digest}");
+                        throw Counted(fetch, new UpstreamException(UpstreamFailure.Timeout, $"upstream {upstream.Name} sent nothing for {upstream.Timeout} after {written} bytes of {digest}"));
                     }
                     catch (Exception e) when (e is IOException or HttpRequestException)
                     {
-                        throw new UpstreamException(UpstreamFailure.Unreachable, $"upstream {upstream.Name} failed after {written} bytes of {digest}: {e.Message}", e);
+                        throw Counted(fetch, new UpstreamException(UpstreamFailure.Unreachable, $"upstream {upstream.Name} failed after {written} bytes of {digest}: {e.Message}", e));
                     }
                     if (read == 0) break;
                     if (written + read > limit)
-                        throw new UpstreamException(UpstreamFailure.Invalid, blob.Length is null
+                        throw Counted(fetch, new UpstreamException(UpstreamFailure.Invalid, blob.Length is null
                             ? $"upstream {upstream.Name} sends more than MaxBlobBytes {upstream.MaxBlobBytes} for {digest}"
-                            : $"upstream {upstream.Name} sends more than its Content-Length {blob.Length} for {digest}");
+                            : $"upstream {upstream.Name} sends more than its Content-Length {blob.Length} for {digest}"));
                     await spool.WriteAsync(buffer.AsMemory(0, read), _stopToken).ConfigureAwait(false);
                     hash.AppendData(buffer, 0, read);
                     written += read;
                     fetch.Advance(written);
                 }
                 if (blob.Length is { } declared && written != declared)
-                    throw new UpstreamException(UpstreamFailure.Unreachable, $"upstream {upstream.Name} ended {digest} after {written} of {declared} bytes");
+                    throw Counted(fetch, new UpstreamException(UpstreamFailure.Unreachable, $"upstream {upstream.Name} ended {digest} after {written} of {declared} bytes"));
                 var actual = Digest.FromHash(digest.Algorithm, hash.GetHashAndReset());
                 if (actual != digest)
-                    throw new UpstreamException(UpstreamFailure.Invalid, $"upstream {upstream.Name} sent bytes whose digest is {actual}, not {digest}");
+                    throw Counted(fetch, new UpstreamException(UpstreamFailure.Invalid, $"upstream {upstream.Name} sent bytes whose digest is {actual}, not {digest}"));
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>A failure TransferAsync found itself (the upstream client did not see it), counted once here.</summary>
+    private UpstreamException Counted(SpooledFetch fetch, UpstreamException e)
+    {
+        _counters.For(fetch.Route.Upstream.Name).Error(e.Failure);
+        return e;
     }
 
     /// <returns>The stored blob, or null when the store refused it (quota, storage full): it was served, not kept.</returns>

@@ -18,7 +18,7 @@ namespace Bollard.Core.Mirror;
 /// the <c>Bollard-Mirror</c> and <c>Warning</c> headers). Not cached at all: fetched, or a clear error naming the upstream.</item>
 /// </list>
 /// Concurrent misses (and revalidations) of one (repository, reference) share one upstream request. Every fetch is
-/// counted (<see cref="MirrorCounters"/>) and reported (<see cref="IMirrorFetchObserver"/>). A new image's signatures
+/// counted (<see cref="MirrorCounters"/>; upstream errors not here: the upstream client counts each failed request once) and reported (<see cref="IMirrorFetchObserver"/>). A new image's signatures
 /// and referrers follow in the background (<see cref="MirrorSignatureFetches"/>). Thread-safe.
 /// </summary>
 public sealed class MirrorManifestReader(
@@ -128,7 +128,6 @@ public sealed class MirrorManifestReader(
         }
         catch (UpstreamException e)
         {
-            c.Error(e.Failure);
             observer.Fetched(actor, route, "manifest", reference.ToString(), MirrorFailures.Reason(e));
             throw MirrorFailures.NotCached(route, what, e);
         }
@@ -175,7 +174,6 @@ public sealed class MirrorManifestReader(
         }
         catch (UpstreamException e)
         {
-            c.Error(e.Failure);
             return await StaleAsync(route, tag, cached, known, actor, MirrorFailures.Reason(e)).ConfigureAwait(false);
         }
         if (head is null)
@@ -205,7 +203,6 @@ public sealed class MirrorManifestReader(
         }
         catch (UpstreamException e)
         {
-            c.Error(e.Failure);
             return await StaleAsync(route, tag, cached, known, actor, MirrorFailures.Reason(e)).ConfigureAwait(false);
         }
         if (fetched is null)
