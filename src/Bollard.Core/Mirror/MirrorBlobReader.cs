@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Bollard.Core.Oci;
 using Bollard.Core.Registry;
 using Bollard.Core.Storage;
@@ -98,8 +99,14 @@ public sealed class MirrorBlobReader(
         if (await manifests.FindReferencingManifestAsync(route.Local, digest, ReferenceKind.Blob, ct).ConfigureAwait(false) is null)
             throw new OciException(OciErrors.BlobUnknown, $"{digest} (no manifest of {route.Local} references it, so the mirror does not fetch it)");
         if (await LinkStoredAsync(route, digest, actor, ct).ConfigureAwait(false) is { } info) return (info, null);
+        // DenyDigests are digests that never come in: a known-bad layer is refused like a known-bad manifest (the manifest
+        // reader judges only manifests, so without this a denied layer of an allowed image was fetched and served).
+        if (_vetting.GetOrAdd(route.Upstream, u => new MirrorVetting(u)).CheckDigest(digest) is { } denied)
+            throw new OciException(OciErrors.Denied, $"{route.Local}@{digest} is not let in from upstream {route.Upstream.Name}: {denied}");
         return (null, fetches.StartOrJoin(route, digest, actor));
     }
+
+    private readonly ConcurrentDictionary<UpstreamOptions, MirrorVetting> _vetting = new();
 
     /// <summary>Links the blob into the repository from another repository that holds it (no upstream request).</summary>
     private Task<BlobInfo?> LinkStoredAsync(MirrorRoute route, Digest digest, RegistryActor? actor, CancellationToken ct) =>

@@ -156,7 +156,7 @@ public sealed class UpstreamOptions
 
     public List<string> DenyTags { get; set; } = [];
 
-    /// <summary>Digests that never come in (a known-bad image).</summary>
+    /// <summary>Digests that never come in (a known-bad image, or a layer: the blob reader refuses those too).</summary>
     public List<string> DenyDigests { get; set; } = [];
 
     /// <summary>

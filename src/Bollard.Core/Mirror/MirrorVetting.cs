@@ -61,7 +61,7 @@ public sealed class MirrorVetting
         return null;
     }
 
-    /// <returns>null when the manifest may come in, else why not.</returns>
+    /// <returns>null when the manifest or blob may come in, else why not.</returns>
     public string? CheckDigest(Digest digest) =>
         _denyDigests.Contains(digest.ToString()) ? $"{digest} is denied by the mirror's deny list" : null;
 }

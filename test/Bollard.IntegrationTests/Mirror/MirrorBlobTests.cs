@@ -27,11 +27,17 @@ public sealed class MirrorBlobFixture : IAsyncLifetime
     /// <summary>The manifest that <c>vetted</c> denies by digest: <c>library/pinned:bad</c> on the upstream.</summary>
     public (byte[] Manifest, string Digest) DeniedImage { get; private set; }
 
+    /// <summary><c>library/layered:1</c> on the upstream, whose second layer <c>vetted</c> denies by digest.</summary>
+    public (byte[] Manifest, string Digest) LayeredImage { get; private set; }
+
+    public string DeniedLayer => MirrorBlobTests.BlobsOf(LayeredImage.Manifest)[2];
+
     public async Task InitializeAsync()
     {
         Upstream = await UpstreamRegistry.StartNewAsync();
         Proxy = await CountingProxy.StartNewAsync(Upstream.Url);
         DeniedImage = await Upstream.Client.PushImageAsync("library/pinned", "bad", layers: 1);
+        LayeredImage = await Upstream.Client.PushImageAsync("library/layered", "1", layers: 2);
         Server = await BollardServer.StartAsync(new Dictionary<string, string?>
         {
             ["Mirror:Upstreams:0:Name"] = "local",
@@ -45,6 +51,7 @@ public sealed class MirrorBlobFixture : IAsyncLifetime
             ["Mirror:Upstreams:2:DenyRepositories:0"] = "library/denied",
             ["Mirror:Upstreams:2:DenyTags:0"] = "*-rc",
             ["Mirror:Upstreams:2:DenyDigests:0"] = DeniedImage.Digest,
+            ["Mirror:Upstreams:2:DenyDigests:1"] = DeniedLayer,
         });
     }
 
@@ -272,6 +279,8 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
     [InlineData("mirror/docker.io/library/..%2f..%2f..%2fTOKEN/blobs/sha256:0000000000000000000000000000000000000000000000000000000000000000")]
     [InlineData("mirror/docker.io/library/%2e%2e/%2e%2e/%2e%2e/TOKEN/blobs/sha256:0000000000000000000000000000000000000000000000000000000000000000")]
     [InlineData("mirror/docker.io/.%2e/TOKEN/tags/list")]
+    [InlineData("mirror/docker.io/library%5c..%5cTOKEN/manifests/latest")]
+    [InlineData("mirror/docker.io/TOKEN%2f..%2f..%2fx/manifests/latest")]
     public async Task Traversal_names_get_a_spec_error_and_the_upstream_no_request(string name)
     {
         string token = Unique("trav");
@@ -359,7 +368,8 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
         Assert.Equal(index, await byDigest.Content.ReadAsByteArrayAsync());
     }
 
-    private static List<string> BlobsOf(byte[] manifest)
+    /// <summary>The config's digest, then the layers'.</summary>
+    internal static List<string> BlobsOf(byte[] manifest)
     {
         using var doc = JsonDocument.Parse(manifest);
         var blobs = new List<string> { doc.RootElement.GetProperty("config").GetProperty("digest").GetString()! };
@@ -442,5 +452,114 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
                 Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
             Assert.Equal(0, Proxy.Count("/blobs/" + blob));
         }
+    }
+
+    [Fact]
+    public async Task A_denied_layer_digest_of_an_allowed_image_is_refused_and_not_fetched()
+    {
+        const string local = "mirror/vetted/library/layered";
+        await PullManifestAsync(local, "1");
+        var blobs = BlobsOf(fixture.LayeredImage.Manifest);
+        using var client = NewClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        Assert.Equal(blobs[1], (await PullHashedAsync(client, local, blobs[1], timeout.Token)).Digest);
+
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Head })
+        {
+            using var refused = await client.SendAsync(new HttpRequestMessage(method, $"/v2/{local}/blobs/{fixture.DeniedLayer}"), timeout.Token);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            if (method == HttpMethod.Get)
+            {
+                string body = await refused.Content.ReadAsStringAsync(timeout.Token);
+                Assert.Equal("DENIED", JsonDocument.Parse(body).RootElement.GetProperty("errors")[0].GetProperty("code").GetString());
+                Assert.Contains($"{fixture.DeniedLayer} is denied by the mirror's deny list", body, StringComparison.Ordinal);
+            }
+        }
+        Assert.Equal(0, Proxy.Count("/blobs/" + fixture.DeniedLayer));
+        Assert.Equal(1, Proxy.BlobGets(blobs[1]));
+    }
+
+    [Fact]
+    public async Task A_range_request_on_a_miss_gets_exactly_its_bytes_while_the_blob_streams_in()
+    {
+        const long size = 4L * MiB;
+        string repo = Unique("library/ranged");
+        var (_, layer) = await PushSeededImageAsync(repo, "1", size, seed: 77);
+        string local = $"mirror/local/{repo}";
+        await PullManifestAsync(local, "1");
+        string expected;
+        await using (var seeded = new SeededStream(size, 77))
+        {
+            var skip = new byte[MiB];
+            await seeded.ReadExactlyAsync(skip);
+            expected = await HashPrefixAsync(seeded, MiB);
+        }
+
+        Proxy.BytesPerSecond = 1024 * 1024;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+            using var client = NewClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v2/{local}/blobs/{layer}");
+            request.Headers.Range = new RangeHeaderValue(MiB, 2 * MiB - 1);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            Assert.Equal($"bytes {MiB}-{2 * MiB - 1}/{size}", response.Content.Headers.ContentRange?.ToString());
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            Assert.Equal((expected, (long)MiB), await HashAsync(body, timeout.Token));
+        }
+        finally
+        {
+            Proxy.BytesPerSecond = null;
+        }
+        await WaitForFetchesAsync();
+        Assert.Equal(1, Proxy.BlobGets(layer));
+    }
+
+    private static async Task<string> HashPrefixAsync(Stream stream, int length)
+    {
+        var bytes = new byte[length];
+        await stream.ReadExactlyAsync(bytes);
+        return RegistryTestClient.Sha256(bytes);
+    }
+
+    [Fact]
+    public async Task A_client_that_disconnects_mid_miss_does_not_stop_the_fetch_the_next_pull_hits_with_the_upstream_down()
+    {
+        const long size = 4L * MiB;
+        string repo = Unique("library/dropped");
+        var (_, layer) = await PushSeededImageAsync(repo, "1", size, seed: 5);
+        string local = $"mirror/local/{repo}";
+        await PullManifestAsync(local, "1");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+
+        Proxy.BytesPerSecond = 1024 * 1024;
+        try
+        {
+            using var client = NewClient();
+            using (var response = await client.GetAsync($"/v2/{local}/blobs/{layer}", HttpCompletionOption.ResponseHeadersRead, timeout.Token))
+            {
+                await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+                Assert.True(await body.ReadAsync(new byte[1024], timeout.Token) > 0);
+            } // gone, with most of the blob still to come
+            Assert.True(Proxy.IsSending("/blobs/" + layer));
+            await WaitForFetchesAsync();
+        }
+        finally
+        {
+            Proxy.BytesPerSecond = null;
+        }
+
+        await Proxy.StopAsync();
+        try
+        {
+            using var client = NewClient();
+            Assert.Equal((layer, size), await PullHashedAsync(client, local, layer, timeout.Token));
+        }
+        finally
+        {
+            await Proxy.StartAsync();
+        }
+        Assert.Equal(1, Proxy.BlobGets(layer));
     }
 }
