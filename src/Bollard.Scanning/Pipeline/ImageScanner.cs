@@ -101,14 +101,16 @@ public sealed class ImageScanner(
 
         var (index, generation) = await matcher.CurrentAsync(ct).ConfigureAwait(false);
         var findings = FindingMatcher.Match(inventory, index);
-        await scans.SaveScanAsync(inventory, size, findings, generation, time.GetUtcNow(), ct).ConfigureAwait(false);
-        await progress(0.95, $"{inventory.Packages.Count} packages, {findings.Count} findings").ConfigureAwait(false);
 
+        // The SBOM referrers are attached before the scan is saved as done: whoever waits for "done" (a CI step, a
+        // policy requiring an SBOM) then finds them.
         var warnings = new List<string>();
         if (options.AttachSbom)
             foreach (var repo in await scans.RepositoriesOfAsync(d, ct).ConfigureAwait(false))
                 warnings.AddRange(await sboms.AttachAsync(repo, digest, record, inventory, ct).ConfigureAwait(false));
+        await scans.SaveScanAsync(inventory, size, findings, generation, time.GetUtcNow(), ct).ConfigureAwait(false);
         if (warnings.Count > 0) await scans.AddWarningsAsync(d, warnings, ct).ConfigureAwait(false);
+        await progress(0.95, $"{inventory.Packages.Count} packages, {findings.Count} findings").ConfigureAwait(false);
 
         string counts = string.Join(", ", Severities.All.Select(s => (s, n: findings.Count(f => f.Severity == s))).Where(x => x.n > 0).Select(x => $"{x.n} {x.s}"));
         await events.AppendAsync(RegistryEventKind.ImageScanned, [repository], digest,
