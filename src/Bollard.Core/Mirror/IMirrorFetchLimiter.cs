@@ -9,7 +9,10 @@ namespace Bollard.Core.Mirror;
 /// </summary>
 public interface IMirrorFetchLimiter
 {
-    /// <returns>null when <paramref name="actor"/> may fetch now, else how long until it may (the reader then answers 429 <c>TOOMANYREQUESTS</c>).</returns>
+    /// <returns>null when <paramref name="actor"/> may fetch now, else how long until it may. The limit is on upstream
+    /// requests, never on serving what is cached: over it, a miss (nothing cached) is 429 <c>TOOMANYREQUESTS</c> with
+    /// <c>Retry-After</c>, while a cached tag past its TTL is served stale (the revalidation postponed, said in the
+    /// <c>Bollard-Mirror</c> and <c>Warning</c> headers) without asking the upstream.</returns>
     TimeSpan? TryAcquire(RegistryActor actor);
 }
 

@@ -109,7 +109,9 @@ public sealed class MirrorManifestReader(
         }
         if (!_flights.IsRunning(key) && client is not null && limiter.TryAcquire(client) is not null)
         {
-            // The client may not cause another upstream request now: it gets the cache, stale, and the next client revalidates.
+            // The client may not cause another upstream request now. The limit guards the upstream, not the cache: it gets
+            // the cached manifest, stale (not recorded: the next client within its limit revalidates), where a true miss
+            // is 429 (Charge). See IMirrorFetchLimiter.TryAcquire; MirrorFetchLimitTests.
             c.ServedStale();
             var postponed = (known ?? Unchecked(route, tag, cached)) with { FailedAt = now, LastError = "revalidation postponed: the client's mirror fetch rate limit" };
             return Serve(route, cached, postponed);
