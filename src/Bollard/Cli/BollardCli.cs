@@ -176,10 +176,12 @@ internal sealed class CliContext(ParseResult parse, string? serverOption, bool j
 
     private static CliCredentials? EnvironmentCredentials()
     {
-        string? user = Environment.GetEnvironmentVariable("BOLLARD_USER");
+        // BOLLARD_USERNAME is what the registry commands (sign, verify, scan) read; the management commands accept it
+        // too, so one export serves every command.
+        string? user = Environment.GetEnvironmentVariable("BOLLARD_USER") is { Length: > 0 } u ? u : Environment.GetEnvironmentVariable("BOLLARD_USERNAME");
         string? secret = Environment.GetEnvironmentVariable("BOLLARD_PASSWORD") is { Length: > 0 } p ? p : Environment.GetEnvironmentVariable("BOLLARD_TOKEN");
         if (string.IsNullOrEmpty(user) && string.IsNullOrEmpty(secret)) return null;
-        if (string.IsNullOrEmpty(user)) throw CliException.Usage("BOLLARD_PASSWORD or BOLLARD_TOKEN is set but BOLLARD_USER is not");
+        if (string.IsNullOrEmpty(user)) throw CliException.Usage("BOLLARD_PASSWORD or BOLLARD_TOKEN is set but BOLLARD_USER (or BOLLARD_USERNAME) is not");
         if (string.IsNullOrEmpty(secret)) throw CliException.Usage("BOLLARD_USER is set but neither BOLLARD_PASSWORD nor BOLLARD_TOKEN");
         return new CliCredentials(user, secret, "BOLLARD_USER");
     }
