@@ -22,7 +22,7 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
     private string _spool = "";
 
     private sealed record Round(int N, double Load, PullTiming Direct, PullTiming Miss, double CachedMbps, double NormalMbps,
-        double UpstreamCpuWhileCached, PullTiming RelayedMiss, double UpstreamEndSeconds);
+        double UpstreamCpuWhileCached, PullTiming RelayedMiss, double UpstreamEndSeconds, double UpstreamCpuDirect, double BollardCpuMiss);
 
     public async Task RunAsync()
     {
@@ -70,6 +70,7 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
 
         // (2) miss vs direct; who goes first alternates. The manifest comes first, untimed, as a client's would.
         PullTiming direct = null!, miss = null!;
+        double upstreamCpuDirect = 0, bollardCpuMiss = 0;
         for (int i = 0; i < 2; i++)
         {
             Sync();
@@ -77,18 +78,25 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
             {
                 using var http = await ConnectAsync(upstream).ConfigureAwait(false);
                 await RegistryHttp.GetManifestAsync(http, Repo, tag).ConfigureAwait(false);
+                double cpu = upstream.CpuSeconds();
                 direct = await RegistryHttp.GetBlobAsync(http, Repo, layer.Digest, layer.Length).ConfigureAwait(false);
+                upstreamCpuDirect = upstream.CpuSeconds() - cpu;
             }
             else
             {
                 using var http = await ConnectAsync(bollard).ConfigureAwait(false);
                 await RegistryHttp.GetManifestAsync(http, Mirrored, tag).ConfigureAwait(false);
+                double cpu = bollard.CpuSeconds();
                 miss = await RegistryHttp.GetBlobAsync(http, Mirrored, layer.Digest, layer.Length).ConfigureAwait(false);
+                // To the client's last byte: the copy into the store that follows is not the client's wait.
+                bollardCpuMiss = bollard.CpuSeconds() - cpu;
                 await WaitForStoredAsync().ConfigureAwait(false);
             }
         }
         Write(r, load, "direct pull from docker-registry", direct.MegabytesPerSecond, "MB/s");
         Write(r, load, "miss through the mirror", miss.MegabytesPerSecond, "MB/s");
+        Write(r, load, "docker-registry CPU during the direct pull", upstreamCpuDirect, "s");
+        Write(r, load, "bollard CPU during the miss (to the last byte)", bollardCpuMiss, "s");
 
         // (1) cached through the mirror vs a normal pull of the same image (pushed to a plain repository of the same Bollard).
         using (var push = await ConnectAsync(bollard).ConfigureAwait(false))
@@ -128,7 +136,7 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
         Write(r, load, "miss: last byte at the client", relayed.Seconds * 1000, "ms");
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"round {r + 1}/{rounds} (load {load:F1}): direct {direct.Seconds:F2} s, miss {miss.Seconds:F2} s ({(miss.Seconds / direct.Seconds - 1) * 100:+0.0;-0.0}%); cached {cachedMbps:F0} MB/s vs normal {normalMbps:F0} MB/s ({cachedMbps / normalMbps:F3}); first byte {relayed.FirstByteSeconds * 1000:F1} ms, upstream end {upstreamEnd * 1000:F0} ms"));
-        return new Round(r, load, direct, miss, cachedMbps, normalMbps, upstreamCpu, relayed, upstreamEnd);
+        return new Round(r, load, direct, miss, cachedMbps, normalMbps, upstreamCpu, relayed, upstreamEnd, upstreamCpuDirect, bollardCpuMiss);
     }
 
     private void Report()
@@ -151,6 +159,8 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
         Row("direct pull throughput", _rounds.Select(x => x.Direct.MegabytesPerSecond), "MB/s");
         Row("miss throughput", _rounds.Select(x => x.Miss.MegabytesPerSecond), "MB/s");
         Row("**miss overhead vs direct** (target < 10%)", overhead, "%", "F1");
+        Row("docker-registry CPU during the direct pull", _rounds.Select(x => x.UpstreamCpuDirect), "s", "F2");
+        Row("Bollard CPU during the miss, to the client's last byte (fetch, hash, spool, serve)", _rounds.Select(x => x.BollardCpuMiss), "s", "F2");
         Row("miss: first byte at the client", _rounds.Select(x => x.RelayedMiss.FirstByteSeconds * 1000), "ms", "F1");
         Row("miss: end of the upstream transfer (relay)", _rounds.Select(x => x.UpstreamEndSeconds * 1000), "ms", "F0");
         Row("miss: last byte at the client", _rounds.Select(x => x.RelayedMiss.Seconds * 1000), "ms", "F0");

@@ -195,8 +195,9 @@ public sealed class SpooledFetch
                 {
                     long want = Math.Min(available, buffer.Length);
                     if (end is { } limit) want = Math.Min(want, limit - _position);
-                    file.Position = _position;
-                    int read = await file.ReadAsync(buffer[..(int)want], cancellationToken).ConfigureAwait(false);
+                    // Released bytes were just written, so they are in the page cache: a synchronous read at the offset
+                    // (an asynchronous one is the same call queued to another pool thread on Linux).
+                    int read = RandomAccess.Read(file.SafeFileHandle, buffer.Span[..(int)want], _position);
                     if (read == 0) throw new IOException($"the spool of {fetch.Digest} ended before its released bytes");
                     _position += read;
                     return read;
