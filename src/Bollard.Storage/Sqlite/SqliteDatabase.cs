@@ -14,6 +14,7 @@ namespace Bollard.Storage.Sqlite;
 public sealed class SqliteDatabase : IDisposable
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private volatile bool _disposed;
     private readonly SqliteConnection _writer;
     private readonly string _readConnectionString;
 
@@ -75,6 +76,7 @@ public sealed class SqliteDatabase : IDisposable
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             using var tx = _writer.BeginTransaction(deferred: false);
             var result = await write(_writer, tx).ConfigureAwait(false);
             tx.Commit();
@@ -99,6 +101,7 @@ public sealed class SqliteDatabase : IDisposable
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return new SqliteWriteScope(_writer, _writer.BeginTransaction(deferred: false), _writeLock);
         }
         catch (SqliteException e) when (Translate(e) is { } translated)
@@ -116,10 +119,25 @@ public sealed class SqliteDatabase : IDisposable
     public IReadOnlyList<int> AppliedMigrations() =>
         _writer.Query<int>("SELECT version FROM schema_migrations ORDER BY version").ToList();
 
+    /// <remarks>
+    /// A background write (a job finishing while the host stops) may hold the writer. SqliteConnection is not
+    /// thread-safe, so closing it under a running transaction can crash in the driver: the writer is taken first (for
+    /// at most 10 s, so a stuck write does not hold shutdown), and writes that come after see the database disposed.
+    /// </remarks>
     public void Dispose()
     {
-        _writer.Dispose();
-        _writeLock.Dispose();
+        if (_disposed) return;
+        bool held = _writeLock.Wait(TimeSpan.FromSeconds(10));
+        _disposed = true;
+        try
+        {
+            _writer.Dispose();
+        }
+        finally
+        {
+            // Waiters released here see _disposed; the semaphore itself is not disposed so that they can still release it.
+            if (held) _writeLock.Release();
+        }
     }
 
     private void Migrate()
