@@ -53,6 +53,16 @@ public sealed class CliKeyCommandTests : IDisposable
         Assert.Contains($"Signed keycli/app@{image.Digest} with key release", signed.Stdout, StringComparison.Ordinal);
         Assert.Contains("cosign", signed.Stdout, StringComparison.Ordinal);
 
+        // The same through `bollard sign --server-key`, with registry credentials (the robot's), on a second image.
+        var other = await AccessServer.PushImageAsync(registry, "keycli/app", "2");
+        var registryCreds = new Dictionary<string, string?> { ["BOLLARD_USERNAME"] = ci.User, ["BOLLARD_PASSWORD"] = ci.Secret };
+        var viaSign = await _cli.RunWithAsync(null, registryCreds, "sign", $"docker://{access.Server.HostPort}/keycli/app:2", "--server-key", "release");
+        CliRunner.Succeeded(viaSign);
+        Assert.Contains($"keycli/app@{other.Digest} with server key release", viaSign.Stdout, StringComparison.Ordinal);
+        Assert.Contains("sigstore-bundle", viaSign.Stdout, StringComparison.Ordinal);
+        var mixed = await _cli.RunWithAsync(null, registryCreds, "sign", $"docker://{access.Server.HostPort}/keycli/app:2", "--server-key", "release", "--key", "x.key");
+        Assert.Equal(2, mixed.ExitCode);
+
         var pem = await _cli.RunWithAsync(null, As(access, ci), "key", "public-key", "release");
         CliRunner.Succeeded(pem);
         Assert.StartsWith("-----BEGIN PUBLIC KEY-----", pem.Stdout, StringComparison.Ordinal);
@@ -61,6 +71,9 @@ public sealed class CliKeyCommandTests : IDisposable
         var verify = await _cli.RunWithAsync(null, new Dictionary<string, string?> { ["BOLLARD_USERNAME"] = access.Admin.User, ["BOLLARD_PASSWORD"] = access.Admin.Secret },
             "verify", $"docker://{access.Server.HostPort}/keycli/app:1", "--key", pub);
         CliRunner.Succeeded(verify);
+        var verifyOther = await _cli.RunWithAsync(null, new Dictionary<string, string?> { ["BOLLARD_USERNAME"] = access.Admin.User, ["BOLLARD_PASSWORD"] = access.Admin.Secret },
+            "verify", $"docker://{access.Server.HostPort}/keycli/app:2", "--key", pub);
+        CliRunner.Succeeded(verifyOther);
 
         // Allowing nobody takes the right away again; the robot's next sign is refused.
         CliRunner.Succeeded(await _cli.RunWithAsync(null, admin, "key", "allow", "release"));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Bollard.Core.Client;
 using Bollard.Core.Oci;
+using Bollard.Server.Management;
 using Bollard.Trust.Signatures;
 using Bollard.Trust.Signing;
 
@@ -28,9 +29,14 @@ internal static class SignCommand
         var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the key's password from standard input (else $BOLLARD_KEY_PASSWORD, $COSIGN_PASSWORD, or asked)" };
         var rsaPss = new Option<bool>("--rsa-pss") { Description = "Sign with RSA-PSS instead of PKCS#1 v1.5 (RSA keys)" };
         var output = new Option<string>("--output") { Description = "text or json", DefaultValueFactory = _ => "text" };
+        var serverKey = new Option<string?>("--server-key")
+        {
+            Description = "Sign with this server-held key of the Bollard the image is on (the server signs; you never hold the key; you must be one of its principals)",
+            HelpName = "NAME",
+        };
         var command = new Command("sign", "Sign an image in a registry and attach the signatures (cosign, Sigstore bundle, Notation)");
         o.AddTo(command);
-        foreach (var option in new Option[] { key, cert, format, annotations, passwordStdin, rsaPss, output }) command.Options.Add(option);
+        foreach (var option in new Option[] { key, cert, format, annotations, passwordStdin, rsaPss, output, serverKey }) command.Options.Add(option);
         command.SetAction((parse, ct) => BollardCli.RunAsync(async () =>
         {
             bool json = SignatureNames.ParseOutput(parse.GetValue(output));
@@ -38,7 +44,13 @@ internal static class SignCommand
             var formats = ParseFormats(parse.GetValue(format));
             var extra = ParseAnnotations(parse.GetValue(annotations));
             string? keyFile = parse.GetValue(key);
-            if (keyFile is null) throw CliException.Usage("give the private key: --key FILE");
+            if (parse.GetValue(serverKey) is { } held)
+            {
+                if (keyFile is not null || parse.GetValue(cert) is not null || extra.Count > 0 || parse.GetValue(rsaPss))
+                    throw CliException.Usage("--server-key signs on the server with its own key: --key, --cert, --annotation and --rsa-pss do not apply");
+                return await SignOnServerAsync(parse, o, image, held, formats, json, ct).ConfigureAwait(false);
+            }
+            if (keyFile is null) throw CliException.Usage("give the private key: --key FILE (or --server-key NAME)");
 
             var chain = parse.GetValue(cert) is { } chainFile ? KeyFiles.ReadCertificates(chainFile, "--cert") : [];
             if (formats.Contains(SignatureFormat.NotationJws) && chain.Count == 0)
@@ -86,6 +98,42 @@ internal static class SignCommand
             }
         }));
         return command;
+    }
+
+    /// <summary>
+    /// <c>--server-key</c>: asks the Bollard the image is on to sign it with a key it holds
+    /// (<c>POST /api/v1/signing-keys/NAME/sign</c>), with the registry credentials of the flags, the environment or the
+    /// docker config; plain HTTP for loopback or with <c>--insecure</c>.
+    /// </summary>
+    private static async Task<int> SignOnServerAsync(ParseResult parse, RegistryOptions o, ImageReference image, string keyName,
+        List<SignatureFormat> formats, bool json, CancellationToken ct)
+    {
+        string server = (parse.GetValue(o.Insecure) || ServerUrl.IsLoopback("http://" + image.Host) ? "http://" : "https://") + image.Host;
+        RegistryCredentials? credentials;
+        try
+        {
+            credentials = RegistryCredentials.Find(image.Host, parse.GetValue(o.Username), parse.GetValue(o.Password), Environment.GetEnvironmentVariable);
+        }
+        catch (RegistryClientException e)
+        {
+            throw CliException.Usage(e.Message);
+        }
+        if (credentials is null) throw CliException.Usage($"--server-key needs credentials for {image.Host}: -u/-p, BOLLARD_USERNAME/BOLLARD_PASSWORD or docker login");
+        using var client = new ManagementClient(server, new CliCredentials(credentials.Username, credentials.Password, "registry"));
+        var names = formats.Select(f => Formats.First(x => x.Format == f).Name).ToList();
+        var request = new SignRequest(image.Repository, image.Reference, names);
+        string body = await client.SendAsync(HttpMethod.Post, "/api/v1/signing-keys/" + Uri.EscapeDataString(keyName) + "/sign",
+            ManagementClient.Json(request, SigningApiJson.Default.SignRequest), ct).ConfigureAwait(false);
+        var result = client.Parse(body, SigningApiJson.Default.SignResultView);
+        if (json)
+        {
+            Console.Out.WriteLine(body);
+            return 0;
+        }
+        Console.Out.WriteLine($"Signed {image.Host}/{result.Repository}@{result.Digest} with server key {result.Key} ({result.Fingerprint[..16]}):");
+        foreach (var s in result.Signatures)
+            Console.Out.WriteLine($"  {s.Format,-16} {s.Manifest}{(s.Tag is null ? "" : " tag " + s.Tag)}{(s.AlreadyPresent ? " (already there)" : "")}");
+        return 0;
     }
 
     /// <summary>An unreachable registry is exit code 2, like a usage error (nothing was decided); a refusal is 1.</summary>
