@@ -144,18 +144,27 @@ internal static class KeyCommands
             string key = ctx.Parse.GetValue(name)!;
             var wanted = ctx.Parse.GetValue(formats) is { Length: > 0 } f ? f : null;
             using var client = ctx.Client();
-            var request = new SignRequest(repository, reference, wanted);
-            string body = await client.SendAsync(HttpMethod.Post, PathOf(key) + "/sign", ManagementClient.Json(request, SigningApiJson.Default.SignRequest),
-                ctx.Cancellation).ConfigureAwait(false);
-            var result = client.Parse(body, SigningApiJson.Default.SignResultView);
-            ctx.Print(body, () =>
-            {
-                Console.Out.WriteLine($"Signed {result.Repository}@{result.Digest} with key {result.Key} ({result.Fingerprint[..16]}):");
-                foreach (var s in result.Signatures)
-                    Console.Out.WriteLine($"  {s.Format,-16} {s.Manifest}{(s.Tag is null ? "" : " tag " + s.Tag)}{(s.AlreadyPresent ? " (already there)" : "")}");
-            });
+            var (body, result) = await SignOnServerAsync(client, key, repository, reference, wanted, ctx.Cancellation).ConfigureAwait(false);
+            ctx.Print(body, () => PrintSigned(result, $"{result.Repository}@{result.Digest}", $"key {result.Key}"));
             return 0;
         }, name, image, formats);
+    }
+
+    /// <summary>Asks the server to sign with its key <paramref name="key"/> (<c>POST /api/v1/signing-keys/KEY/sign</c>): shared by <c>bollard key sign</c> and <c>bollard sign --server-key</c>.</summary>
+    internal static async Task<(string Body, SignResultView Result)> SignOnServerAsync(ManagementClient client, string key, string repository, string reference,
+        IReadOnlyList<string>? formats, CancellationToken ct)
+    {
+        var request = new SignRequest(repository, reference, formats);
+        string body = await client.SendAsync(HttpMethod.Post, PathOf(key) + "/sign", ManagementClient.Json(request, SigningApiJson.Default.SignRequest), ct)
+            .ConfigureAwait(false);
+        return (body, client.Parse(body, SigningApiJson.Default.SignResultView));
+    }
+
+    internal static void PrintSigned(SignResultView result, string image, string keyLabel)
+    {
+        Console.Out.WriteLine($"Signed {image} with {keyLabel} ({result.Fingerprint[..16]}):");
+        foreach (var s in result.Signatures)
+            Console.Out.WriteLine($"  {s.Format,-16} {s.Manifest}{(s.Tag is null ? "" : " tag " + s.Tag)}{(s.AlreadyPresent ? " (already there)" : "")}");
     }
 
     /// <summary><c>repo:tag</c> or <c>repo@digest</c>; a bare repository is refused (which tag is meant must be said).</summary>

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Bollard.Core.Client;
 using Bollard.Core.Oci;
-using Bollard.Server.Management;
 using Bollard.Trust.Signatures;
 using Bollard.Trust.Signing;
 
@@ -121,18 +120,9 @@ internal static class SignCommand
         if (credentials is null) throw CliException.Usage($"--server-key needs credentials for {image.Host}: -u/-p, BOLLARD_USERNAME/BOLLARD_PASSWORD or docker login");
         using var client = new ManagementClient(server, new CliCredentials(credentials.Username, credentials.Password, "registry"));
         var names = formats.Select(f => Formats.First(x => x.Format == f).Name).ToList();
-        var request = new SignRequest(image.Repository, image.Reference, names);
-        string body = await client.SendAsync(HttpMethod.Post, "/api/v1/signing-keys/" + Uri.EscapeDataString(keyName) + "/sign",
-            ManagementClient.Json(request, SigningApiJson.Default.SignRequest), ct).ConfigureAwait(false);
-        var result = client.Parse(body, SigningApiJson.Default.SignResultView);
-        if (json)
-        {
-            Console.Out.WriteLine(body);
-            return 0;
-        }
-        Console.Out.WriteLine($"Signed {image.Host}/{result.Repository}@{result.Digest} with server key {result.Key} ({result.Fingerprint[..16]}):");
-        foreach (var s in result.Signatures)
-            Console.Out.WriteLine($"  {s.Format,-16} {s.Manifest}{(s.Tag is null ? "" : " tag " + s.Tag)}{(s.AlreadyPresent ? " (already there)" : "")}");
+        var (body, result) = await KeyCommands.SignOnServerAsync(client, keyName, image.Repository, image.Reference, names, ct).ConfigureAwait(false);
+        if (json) Console.Out.WriteLine(body);
+        else KeyCommands.PrintSigned(result, $"{image.Host}/{result.Repository}@{result.Digest}", $"server key {result.Key}");
         return 0;
     }
 
