@@ -8,6 +8,10 @@ public static class MirrorFailures
 {
     private const int MaxReasonLength = 300;
 
+    // A client's error may be longer than the reason kept per tag: the upstream's answer and the hint on what to do
+    // (log in, which setting) come last and must not be cut off.
+    private const int MaxClientErrorLength = 1000;
+
     /// <summary>The reason kept in <see cref="MirrorTagState.LastError"/> and sent in the <c>Bollard-Mirror</c> header: one line, bounded.</summary>
     public static string Reason(UpstreamException e)
     {
@@ -45,7 +49,7 @@ public static class MirrorFailures
         };
         string retry = e.RetryAfter is { } wait ? $"; retry in {Math.Ceiling(wait.TotalSeconds)} s" : "";
         return new OciException(error, OneLine(
-            $"{what} is not cached and upstream {route.Upstream.Name} ({route.Upstream.Url}) failed: {Kind(e.Failure)}: {e.Message}{retry}"))
+            $"{what} is not cached and upstream {route.Upstream.Name} ({route.Upstream.Url}) failed: {Kind(e.Failure)}: {e.Message}{retry}", MaxClientErrorLength))
         {
             RetryAfter = e.Failure == UpstreamFailure.RateLimited ? e.RetryAfter : null,
         };
@@ -59,12 +63,12 @@ public static class MirrorFailures
             RetryAfter = wait,
         };
 
-    private static string OneLine(string text)
+    private static string OneLine(string text, int max = MaxReasonLength)
     {
-        var b = new StringBuilder(Math.Min(text.Length, MaxReasonLength));
+        var b = new StringBuilder(Math.Min(text.Length, max));
         foreach (char c in text)
         {
-            if (b.Length == MaxReasonLength) break;
+            if (b.Length == max) break;
             b.Append(char.IsControl(c) || c > '~' ? ' ' : c);
         }
         return b.ToString();
