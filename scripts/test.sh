@@ -57,6 +57,16 @@ if [ ! -d "$sigstore_dir/node_modules/@sigstore/verify" ]; then
 fi
 export BOLLARD_SIGSTORE_JS="$sigstore_dir"
 
+# Two independent CVSS v4.0 calculators (npm), the references of the scanner's Cvss4 tests, pinned by their package.json.
+cvss_pkg=test/Bollard.Scanning.Tests/Matching/cvss-js/package.json
+cvss_dir="${BOLLARD_TOOLS:-$HOME/.cache/bollard/tools}/cvss-js-$(sha256sum "$cvss_pkg" | cut -c1-12)"
+if [ ! -d "$cvss_dir/node_modules/ae-cvss-calculator" ] || [ ! -d "$cvss_dir/node_modules/@pandatix/js-cvss" ]; then
+  echo "installing CVSS calculators ($cvss_pkg)"
+  mkdir -p "$cvss_dir" && cp "$cvss_pkg" "$cvss_dir/package.json"
+  npm install --prefix "$cvss_dir" --no-audit --no-fund --loglevel=error >/dev/null
+fi
+export BOLLARD_CVSS_JS="$cvss_dir/node_modules"
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e

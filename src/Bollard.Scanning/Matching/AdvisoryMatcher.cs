@@ -21,7 +21,8 @@ namespace Bollard.Scanning.Matching;
 /// distribution's for OS packages, else the GitHub advisory's, else the first by id, and carries the others' ids as
 /// aliases. A Debian CVE and an Alpine CVE never meet (they key different packages).</item>
 /// <item>Severity: the distribution's rating for OS packages (Debian urgency; <c>unimportant</c> is negligible), else
-/// CVSS: a v4 score when given, else the v3 base score computed from the vector, else the source's word (GHSA
+/// CVSS: the v4 score (given, or computed from the vector by <see cref="Cvss4"/>), else the v3 base score (given or
+/// computed from the vector), else the source's word (GHSA
 /// <c>database_specific.severity</c>), else unknown. The CVSS vector and score are reported whenever known.</item>
 /// </list>
 /// A version a scheme cannot parse, or an ecosystem without a version order, is a warning (when a list is passed),
@@ -193,10 +194,12 @@ public static class AdvisoryMatcher
         {
             foreach (var s in a.Severities)
             {
-                // Preference: v4 with a score (0), v3 (computed when no score) (1), v4 without score (2), v2 with a score (3).
+                // Preference: v4 (score computed from the vector when none is given) (0), v3 (likewise) (1), a v4 vector that
+                // does not score (2), v2 with a score (3).
+                double? v4 = s.Kind == AdvisorySeverityKinds.CvssV4 ? s.Score ?? Cvss4.Score(s.Vector) : null;
                 (int r, double? sc) = s.Kind switch
                 {
-                    AdvisorySeverityKinds.CvssV4 when s.Score is not null => (0, s.Score),
+                    AdvisorySeverityKinds.CvssV4 when v4 is not null => (0, v4),
                     AdvisorySeverityKinds.CvssV3 => (1, s.Score ?? Cvss.V3BaseScore(s.Vector)),
                     AdvisorySeverityKinds.CvssV4 => (2, null),
                     AdvisorySeverityKinds.CvssV2 when s.Score is not null => (3, s.Score),

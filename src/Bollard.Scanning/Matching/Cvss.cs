@@ -5,8 +5,7 @@ namespace Bollard.Scanning.Matching;
 /// <summary>
 /// CVSS base scores from vectors (OSV and GitHub give vectors only). v3.0 and v3.1 use FIRST's specification
 /// (https://www.first.org/cvss/v3.1/specification-document, section 7.1, with the v3.1 <c>Roundup</c> of Appendix A).
-/// v4.0 scores need FIRST's macrovector lookup table and are not computed here: a v4 vector without a score falls
-/// back to the source's severity word.
+/// v4.0 vectors are scored by <see cref="Cvss4"/>.
 /// </summary>
 public static class Cvss
 {
