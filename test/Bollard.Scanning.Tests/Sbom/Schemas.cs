@@ -14,10 +14,10 @@ internal static class Schemas
 
     public static JsonSchema Sarif => SarifSchema.Value;
 
-    /// <summary>The SPDX 2.3 schema when a copy is available (see schemas/README.md), else null.</summary>
-    public static JsonSchema? Spdx { get; } = LoadSpdx();
+    private static readonly Lazy<JsonSchema> SpdxSchema = new(LoadSpdx);
 
-    public static string? SpdxPath { get; private set; }
+    /// <summary>The official SPDX 2.3 schema (schemas/spdx-2.3.schema.json, see schemas/README.md).</summary>
+    public static JsonSchema Spdx => SpdxSchema.Value;
 
     /// <summary>Asserts that <paramref name="json"/> is valid, listing every error with its location when it is not.</summary>
     public static void AssertValid(JsonSchema schema, byte[] json)
@@ -57,15 +57,6 @@ internal static class Schemas
         return JsonSchema.FromText(node.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() }, id);
     }
 
-    private static JsonSchema? LoadSpdx()
-    {
-        var candidates = new List<string?> { Environment.GetEnvironmentVariable("BOLLARD_SPDX_SCHEMA") };
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            candidates.Add(Path.Combine(dir.FullName, "shared", "specs", "spdx", "spdx-schema.json"));
-        candidates.Add("/work/shared/specs/spdx/spdx-schema.json");
-        string? path = candidates.FirstOrDefault(File.Exists);
-        if (path is null) return null;
-        SpdxPath = path;
-        return JsonSchema.FromText(File.ReadAllText(path), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
-    }
+    private static JsonSchema LoadSpdx() =>
+        JsonSchema.FromText(File.ReadAllText(Path.Combine(Dir("Sbom"), "spdx-2.3.schema.json")), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
 }

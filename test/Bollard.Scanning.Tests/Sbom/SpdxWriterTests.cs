@@ -21,7 +21,7 @@ public sealed partial class SpdxWriterTests
     {
         byte[] spdx = new SpdxWriter(Clock).Write(SampleInventories.Full(), SampleInventories.Subject);
 
-        if (Schemas.Spdx is { } schema) Schemas.AssertValid(schema, spdx);
+        Schemas.AssertValid(Schemas.Spdx, spdx);
         AssertSpdxRules(spdx);
     }
 
@@ -31,8 +31,22 @@ public sealed partial class SpdxWriterTests
         var inventory = new ImageInventory { ManifestDigest = SampleInventories.Manifest, Packages = [], Layers = [] };
         byte[] spdx = new SpdxWriter(Clock).Write(inventory, SampleInventories.Subject with { Tag = null });
 
-        if (Schemas.Spdx is { } schema) Schemas.AssertValid(schema, spdx);
+        Schemas.AssertValid(Schemas.Spdx, spdx);
         AssertSpdxRules(spdx);
+    }
+
+    /// <summary>The schema copy is the real one and is enforced: a broken document (an unknown relationship type, a package without its SPDXID) fails.</summary>
+    [Fact]
+    public void The_SPDX_2_3_schema_rejects_a_broken_document()
+    {
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(new SpdxWriter(Clock).Write(SampleInventories.Full(), SampleInventories.Subject))!;
+        var schemaFile = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Sbom", "schemas", "spdx-2.3.schema.json")))!;
+        Assert.Equal("http://spdx.org/rdf/terms/2.3", schemaFile["$id"]!.GetValue<string>());
+        doc["relationships"]![0]!["relationshipType"] = "IS_NEAR";
+        doc["packages"]![0]!.AsObject().Remove("SPDXID");
+        using var parsed = JsonDocument.Parse(doc.ToJsonString());
+        var result = Schemas.Spdx.Evaluate(parsed.RootElement, new Json.Schema.EvaluationOptions { OutputFormat = Json.Schema.OutputFormat.List });
+        Assert.False(result.IsValid);
     }
 
     [Fact]
