@@ -290,9 +290,10 @@ public sealed class ScanService(
         foreach (var finding in stored)
         {
             var f = finding;
-            foreach (var doc in vex)
-                if (doc.Apply(f, d) is { } applied)
-                    f = applied.Status is { } status ? f with { Status = status, StatusReason = applied.Reason } : finding;
+            if (OpenVex.Resolve(vex, finding, d) is { } verdict)
+                f = verdict.Status is { } status
+                    ? f with { Status = status, StatusReason = verdict.Reason }
+                    : f with { StatusReason = string.Join("; ", new[] { f.StatusReason, $"OpenVEX {verdict.RawStatus}" + (verdict.Reason is null ? "" : ": " + verdict.Reason) }.OfType<string>()) };
             if (exceptions.FirstOrDefault(e => e.Applies(f, repository.Value, d, now)) is { } ex)
                 f = f with { Status = FindingStatus.Excepted, StatusReason = $"exception {ex.Id} until {ex.ExpiresAt:O} ({ex.Owner}): {ex.Reason}" };
             result.Add(f);
