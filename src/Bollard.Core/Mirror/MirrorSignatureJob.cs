@@ -1,33 +1,17 @@
 using System.Text.Json;
 using Bollard.Core.Jobs;
 using Bollard.Core.Oci;
-using Bollard.Core.Registry;
-using Bollard.Core.Storage;
 
 namespace Bollard.Core.Mirror;
 
 /// <summary>
-/// The <c>mirror.signatures</c> job: brings a mirrored image's cosign tags (<c>sha256-&lt;hex&gt;.sig</c>, <c>.att</c>,
-/// <c>.sbom</c>, the referrers fallback index <c>sha256-&lt;hex&gt;</c>) and its OCI referrers (the upstream's referrers
-/// API) into the cache, each with its blobs, so Bollard's referrers endpoint and trust discovery (which read the store)
-/// find upstream signatures. Everything goes through the mirror's own read seams (vetted, counted, tag state kept, so a
-/// <c>.sig</c> added upstream later is seen after its TTL). Bounded: at most <see cref="MaxArtifacts"/> artifacts and
-/// <see cref="MaxBytes"/> of their blobs per image, none over <see cref="MaxBlobBytes"/>. Idempotent: what is cached is a hit.
+/// The <c>mirror.signatures</c> job: brings a newly mirrored image's signatures and referrers in the background
+/// (<see cref="MirrorSignatureSync"/>), so Bollard's referrers endpoint finds them although no client asked. Trust
+/// decisions do not wait for it: they bring what they need first (<see cref="MirrorSignatureOrigin"/>).
 /// </summary>
-public sealed class MirrorSignatureJob(IManifestReader manifests, IBlobReader blobs, IRepositoryStore repositories, IUpstreamRegistry upstream, MirrorRouter router)
-    : IJobHandler
+public sealed class MirrorSignatureJob(MirrorSignatureSync sync, MirrorRouter router) : IJobHandler
 {
     public const string JobKind = "mirror.signatures";
-
-    /// <summary>Signatures, attestations and SBOMs of one image; more is not a signature set but abuse.</summary>
-    public const int MaxArtifacts = 32;
-
-    /// <summary>A signature or attestation blob is kilobytes; an SBOM may be megabytes.</summary>
-    public const long MaxBlobBytes = 16L * 1024 * 1024;
-
-    public const long MaxBytes = 64L * 1024 * 1024;
-
-    private static readonly string[] CosignSuffixes = [".sig", ".att", ".sbom", ""];
 
     public string Kind => JobKind;
 
@@ -47,56 +31,7 @@ public sealed class MirrorSignatureJob(IManifestReader manifests, IBlobReader bl
         ArgumentNullException.ThrowIfNull(context);
         var (repository, subject) = ParsePayload(context.Job.Payload);
         if (router.Resolve(repository) is not { } route || !route.Upstream.MirrorSignatures) return;
-
-        // Manifests first, all of them, so the referrers API and trust discovery see every signature even while a blob
-        // still fails (then the job fails at the end and its retry brings the rest: what came is a cache hit).
-        var artifacts = new List<ManifestRecord>();
-        foreach (string suffix in CosignSuffixes)
-        {
-            string tag = $"{subject.Algorithm.Name}-{subject.Hex}{suffix}";
-            if (await manifests.GetAsync(repository, new Reference(tag, null), ct).ConfigureAwait(false) is { } artifact) artifacts.Add(artifact);
-        }
-        var referrers = await upstream.ListReferrersAsync(route, subject, MaxArtifacts, ct).ConfigureAwait(false);
-        foreach (var referrer in referrers)
-        {
-            if (artifacts.Count >= MaxArtifacts) break;
-            if (referrer.Size > route.Upstream.MaxManifestBytes || !MediaTypes.IsManifest(referrer.MediaType)) continue;
-            if (artifacts.Any(a => a.Digest == referrer.Digest)) continue;
-            if (await manifests.GetAsync(repository, new Reference(null, referrer.Digest), ct).ConfigureAwait(false) is { } artifact) artifacts.Add(artifact);
-        }
-
-        long bytes = 0;
-        OciException? failed = null;
-        foreach (var artifact in artifacts)
-        {
-            var parsed = ManifestParser.Parse(artifact.Content, artifact.MediaType);
-            // An index here is the referrers fallback index: its manifests are the referrers, which the referrers API brought.
-            if (parsed.IsIndex) continue;
-            foreach (var blob in new[] { parsed.Config }.Concat(parsed.Layers).OfType<Descriptor>().DistinctBy(d => d.Digest))
-            {
-                if (blob.Size > MaxBlobBytes || bytes + blob.Size > MaxBytes) continue;
-                try
-                {
-                    await BringBlobAsync(repository, blob.Digest, ct).ConfigureAwait(false);
-                    bytes += blob.Size;
-                }
-                catch (OciException e)
-                {
-                    failed ??= e;
-                }
-            }
-        }
-        if (failed is not null) throw failed;
-        await context.ReportProgressAsync(1, $"{artifacts.Count} signatures and referrers, {bytes} bytes of blobs", ct).ConfigureAwait(false);
-    }
-
-    /// <summary>One blob, read through the blob seam (its mirror decorator stores it on a miss); nothing when already here.</summary>
-    private async Task BringBlobAsync(RepositoryName repository, Digest digest, CancellationToken ct)
-    {
-        if (await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false)) return;
-        await blobs.StatAsync(repository, digest, ct).ConfigureAwait(false);
-        var stream = await blobs.OpenAsync(repository, digest, null, ct).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-            await stream.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
+        var (artifacts, bytes) = await sync.BringAsync(route, subject, ct).ConfigureAwait(false);
+        await context.ReportProgressAsync(1, $"{artifacts} signatures and referrers, {bytes} bytes of blobs", ct).ConfigureAwait(false);
     }
 }

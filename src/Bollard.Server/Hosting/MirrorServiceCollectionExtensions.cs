@@ -15,7 +15,7 @@ namespace Bollard.Server.Hosting;
 /// <see cref="Core.Registry.IBlobReader"/>) over the stored readers. Without upstreams nothing is decorated and the
 /// registry behaves exactly as before.
 /// </summary>
-public static class MirrorServiceCollectionExtensions
+public static partial class MirrorServiceCollectionExtensions
 {
     public static IServiceCollection AddBollardMirror(this IServiceCollection services, IConfiguration configuration)
     {
@@ -44,7 +44,13 @@ public static class MirrorServiceCollectionExtensions
         services.TryAddSingleton<StoredManifestReader>();
         services.TryAddSingleton<StoredBlobReader>();
         services.AddSingleton<MirrorSignatureFetches>();
+        services.AddSingleton<MirrorSignatureSync>();
         services.AddSingleton<IJobHandler, MirrorSignatureJob>();
+        // Trust decisions on mirrored images: upstream names count, and signatures are brought before the first decision.
+        // The sync is resolved when first used: it reads through the read seams, which the trust gate may sit behind.
+        services.TryAddSingleton<Core.Registry.Hooks.ISignatureOrigin>(sp => new MirrorSignatureOrigin(sp.GetRequiredService<MirrorRouter>(),
+            () => sp.GetRequiredService<MirrorSignatureSync>(), sp.GetRequiredService<TimeProvider>(),
+            WarnTo(sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<MirrorSignatureOrigin>>())));
         services.Replace(ServiceDescriptor.Singleton<IManifestReader>(sp => !sp.GetRequiredService<MirrorOptions>().Enabled
             ? sp.GetRequiredService<StoredManifestReader>()
             : new MirrorManifestReader(
@@ -55,6 +61,11 @@ public static class MirrorServiceCollectionExtensions
         AddMirrorBlobReader(services, configuration);
         return services;
     }
+
+    private static Action<string> WarnTo(Microsoft.Extensions.Logging.ILogger logger) => message => LogMirrorWarning(logger, message);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "{Message}")]
+    private static partial void LogMirrorWarning(Microsoft.Extensions.Logging.ILogger logger, string message);
 
     /// <summary>Blob misses are fetched once per (upstream, digest) through a spool in <c>Mirror:SpoolDir</c> (default <c>DATADIR/mirror-spool</c>).</summary>
     private static void AddMirrorBlobReader(IServiceCollection services, IConfiguration configuration)

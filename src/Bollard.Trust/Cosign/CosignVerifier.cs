@@ -63,7 +63,9 @@ public sealed class CosignVerifier : ISignatureVerifier
         {
             if (!string.Equals(payload.ManifestDigest, request.ExpectedDigest.ToString(), StringComparison.Ordinal))
                 problems.Add($"the payload signs {SimpleSigningPayload.Shorten(payload.ManifestDigest)}, not the image {request.ExpectedDigest}");
-            if (ReferenceProblem(payload.DockerReference, request.Repository) is { } referenceProblem) problems.Add(referenceProblem);
+            if (ReferenceProblem(payload.DockerReference, request.Repository) is { } referenceProblem
+                && !request.AlsoSignedAs.Any(name => ReferenceProblem(payload.DockerReference, name) is null))
+                problems.Add(referenceProblem);
         }
 
         var (leaf, chain, certificateProblem) = ReadCertificates(signature);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Bollard.Core.Oci;
+using Bollard.Core.Registry.Hooks;
 using Bollard.Trust.Signatures;
 using Microsoft.Extensions.Logging;
 
@@ -32,12 +33,16 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
     private readonly TrustEngineOptions _options;
     private readonly ILogger _logger;
     private readonly DecisionCache _cache;
+    private readonly ISignatureOrigin? _origin;
     private readonly ConcurrentDictionary<(string, Digest, long), Lazy<Task<PolicyDecision>>> _inFlight = new();
 
     /// <param name="verifiers">The verifier of a format; default <see cref="SignatureVerifiers.For"/> (tests may give their own).</param>
+    /// <param name="origin">Where signatures of a repository come from besides this registry (the mirror), if anywhere.</param>
     public TrustEngine(ITrustPolicySource policies, IScanFactsSource scans, IArtifactSource artifacts, IServerKeyResolver keys,
-        TimeProvider time, TrustEngineOptions options, ILogger<TrustEngine> logger, Func<SignatureFormat, ISignatureVerifier?>? verifiers = null)
+        TimeProvider time, TrustEngineOptions options, ILogger<TrustEngine> logger, Func<SignatureFormat, ISignatureVerifier?>? verifiers = null,
+        ISignatureOrigin? origin = null)
     {
+        _origin = origin;
         ArgumentNullException.ThrowIfNull(options);
         _policies = policies;
         _scans = scans;
@@ -145,10 +150,11 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
     private async Task<(List<SignatureVerdict> Verdicts, List<string> Notes)> VerifyAsync(RepositoryName repository, Digest digest,
         IReadOnlyList<TrustAnchor> anchors, DateTimeOffset now, CancellationToken ct)
     {
+        if (_origin is not null) await _origin.BringSignaturesAsync(repository, digest, ct).ConfigureAwait(false);
         var found = await _discovery.FindAsync(repository.Value, digest, ct).ConfigureAwait(false);
         var notes = found.Warnings.Select(w => $"signatures: {w}").ToList();
         var verdicts = new List<SignatureVerdict>();
-        var request = new VerificationRequest(digest, repository.Value, anchors, now);
+        var request = new VerificationRequest(digest, repository.Value, anchors, now) { AlsoSignedAs = _origin?.SignedNames(repository) ?? [] };
         // No de-duplication by layer digest: cosign signers of the same image share one payload (one layer digest) and
         // differ only in the signature annotation.
         int verified = 0;

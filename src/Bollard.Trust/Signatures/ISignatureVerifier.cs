@@ -18,4 +18,11 @@ public interface ISignatureVerifier
 /// <param name="Repository">The image's repository as the payload should name it (cosign <c>docker-reference</c> ends with it: <c>host/team/app</c>).</param>
 /// <param name="Anchors">Every anchor the caller wants an answer for.</param>
 /// <param name="Now">Validity of certificates is judged at this time unless a trusted timestamp says when it was signed.</param>
-public sealed record VerificationRequest(Digest ExpectedDigest, string Repository, IReadOnlyList<TrustAnchor> Anchors, DateTimeOffset Now);
+public sealed record VerificationRequest(Digest ExpectedDigest, string Repository, IReadOnlyList<TrustAnchor> Anchors, DateTimeOffset Now)
+{
+    /// <summary>
+    /// Other repository names a payload may give for this image: a mirrored repository's upstream name
+    /// (<c>library/alpine</c> for <c>mirror/docker.io/library/alpine</c>), since it was signed there.
+    /// </summary>
+    public IReadOnlyList<string> AlsoSignedAs { get; init; } = [];
+}

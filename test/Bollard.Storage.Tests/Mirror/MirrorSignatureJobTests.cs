@@ -18,7 +18,7 @@ public sealed class MirrorSignatureJobTests : IDisposable
     private async Task<JobRecord?> ClaimAsync() =>
         (await _m.Jobs.ClaimAsync("test", [MirrorSignatureJob.JobKind], 10, TimeSpan.FromMinutes(1), default)).SingleOrDefault();
 
-    private MirrorSignatureJob Job() => new(_m.Reader, _blobs, _m.Repositories, _m.Fake, _m.Router);
+    private MirrorSignatureJob Job() => new(new MirrorSignatureSync(_m.Reader, _blobs, _m.Repositories, _m.Fake), _m.Router);
 
     [Fact]
     public async Task NewImage_QueuesOneJob_ItsSignaturesAndReferrers_DoNot()
@@ -79,7 +79,7 @@ public sealed class MirrorSignatureJobTests : IDisposable
     public async Task Job_IsBounded_InArtifactsAndBlobSize()
     {
         var image = _m.Fake.Put(FakeUpstreamRegistry.Image("app"), tag: "1");
-        for (int i = 0; i < MirrorSignatureJob.MaxArtifacts + 10; i++)
+        for (int i = 0; i < MirrorSignatureSync.MaxArtifacts + 10; i++)
         {
             var body = FakeUpstreamRegistry.Image($"r{i}", new Descriptor(MediaTypes.OciManifest, image, 100), "application/example");
             _m.Fake.AddReferrer(image, new Descriptor(MediaTypes.OciManifest, _m.Fake.Put(body), body.Length));
@@ -90,8 +90,8 @@ public sealed class MirrorSignatureJobTests : IDisposable
         await Job().RunAsync(new JobContext((await ClaimAsync())!, _m.Jobs, "test"), default);
 
         // The four cosign tags count against the budget only when they exist (none here): 32 referrers.
-        Assert.Equal(4 + MirrorSignatureJob.MaxArtifacts, _m.Fake.Gets - before);
-        Assert.Equal(MirrorSignatureJob.MaxArtifacts, (await _m.Service.ListReferrersAsync(MirrorTestbed.Repo, image, null, default)).Count);
+        Assert.Equal(4 + MirrorSignatureSync.MaxArtifacts, _m.Fake.Gets - before);
+        Assert.Equal(MirrorSignatureSync.MaxArtifacts, (await _m.Service.ListReferrersAsync(MirrorTestbed.Repo, image, null, default)).Count);
     }
 
     [Fact]

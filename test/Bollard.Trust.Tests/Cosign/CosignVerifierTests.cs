@@ -315,6 +315,21 @@ public sealed class CosignVerifierTests
         Assert.False(Single(verdict).Trusted);
     }
 
+    [Fact]
+    public void MirroredImage_TheUpstreamRepositoryNameCounts_NoOtherName()
+    {
+        // The key-1 image mirrored as mirror/up/cosign-signed/key-1: its payload names the upstream's repository.
+        var mirrored = CosignVectors.Cimage("key-rekor-valid") with { Repository = "mirror/up/cosign-signed/key-1" };
+        var request = new VerificationRequest(mirrored.Subject, "mirror/up/cosign-signed/key-1", [CosignKey], Now);
+
+        Assert.False(Single(Verifier.Verify(mirrored, request)).Trusted);
+        var asUpstream = Verifier.Verify(mirrored, request with { AlsoSignedAs = ["cosign-signed/key-1"] });
+        Assert.Empty(asUpstream.Problems);
+        Assert.True(Single(asUpstream).Trusted, Single(asUpstream).Reason);
+        var asOther = Verifier.Verify(mirrored, request with { AlsoSignedAs = ["cosign-signed/other"] });
+        Assert.False(Single(asOther).Trusted);
+    }
+
     [Theory]
     [InlineData("registry.example.com:5000/team/app", "team/app", true)]
     [InlineData("registry.example.com/team/app:v1", "team/app", true)]
