@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Bollard.Hosting;
 using Bollard.Cli;
+using Bollard.Server.Hosting;
 
 var listen = new Option<string?>("--listen") { Description = "Address and port to listen on (default 127.0.0.1:5000)" };
 var data = new Option<string?>("--data") { Description = "Folder for metadata and blobs (default ./bollard-data)" };
@@ -38,6 +39,8 @@ serve.SetAction(async (parse, ct) =>
             return 2;
         }
         await app.WaitForShutdownAsync(ct);
+        // A background service that failed to start stopped the host: exit as a failed start did before.
+        await BackgroundStartup.ThrowIfStartFailedAsync(app.Services);
         return 0;
     }
     catch (ConfigurationException e)

@@ -192,11 +192,16 @@ public static class ServerServiceCollectionExtensions
     public static WebApplication MapBollardHealth(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Text("ok"));
-        // Ready means the metadata store answers; a node whose database is gone must leave the load balancer.
+        // Ready means the metadata store answers and the background services have started (BackgroundStartup runs
+        // them once the server listens); a node whose database is gone must leave the load balancer.
+        var startup = app.Services.GetService<BackgroundStartup>();
         app.MapGet("/readyz", async (Bollard.Core.Storage.IRepositoryStore repositories, Bollard.Core.Health.BackgroundHealth health, CancellationToken ct) =>
         {
             try
             {
+                if (startup is { Started: var started } && !started.IsCompletedSuccessfully)
+                    return Results.Text(started.IsFaulted ? $"not ready: background services failed to start: {started.Exception!.InnerException!.Message}" : "not ready: background services are starting",
+                        statusCode: StatusCodes.Status503ServiceUnavailable);
                 await repositories.ListAsync(null, 1, ct).ConfigureAwait(false);
                 // A background part that keeps failing (audit writer, sweeps) makes the node not ready, with the reason.
                 var failing = health.Snapshot().Where(c => !c.Healthy).ToList();

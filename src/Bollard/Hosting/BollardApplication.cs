@@ -94,11 +94,15 @@ public static partial class BollardApplication
         builder.Services.AddSqliteMetadata(new SqliteOptions { Path = settings.MetadataPath!, BusyTimeout = busy });
         builder.Services.AddSingleton(settings);
         configureServices?.Invoke(builder.Services);
+        // Hosted services start once Kestrel listens, not before it (D1 in bench/README.md); requests with credentials
+        // and /readyz wait for them.
+        builder.Services.DeferHostedServicesUntilListening();
 
         var app = builder.Build();
         foreach (string warning in warnings) Log.Exposed(app.Logger, warning);
         // First in the pipeline, so that logging, the audit log and login throttling see the real client.
         if (settings.TrustedProxies.Count > 0) app.UseBollardForwardedHeaders();
+        app.UseBollardStartupGate();
         // Open the database now: migrations run and a bad path fails at startup, not on the first request.
         app.Services.GetRequiredService<SqliteDatabase>();
         app.MapBollardRegistry();

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Bollard.Hosting;
+using Bollard.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ public sealed class BollardServer : IAsyncDisposable
     private readonly ITestOutputHelper? _output;
     private readonly TimeProvider? _time;
     private TestLog? _log;
+    private bool _waitForBackground = true;
 
     private readonly Action<IServiceCollection>? _services;
 
@@ -39,10 +41,20 @@ public sealed class BollardServer : IAsyncDisposable
     public IServiceProvider Services => _app!.Services;
 
     public static async Task<BollardServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDir = null,
-        ITestOutputHelper? output = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
+        ITestOutputHelper? output = null, TimeProvider? time = null, Action<IServiceCollection>? services = null,
+        bool waitForBackgroundServices = true)
     {
         var server = new BollardServer(dataDir ?? TempDir.Create("bollard-it-"), output, time, services);
-        await server.StartAppAsync(settings).ConfigureAwait(false);
+        server._waitForBackground = waitForBackgroundServices;
+        try
+        {
+            await server.StartAppAsync(settings).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return server;
     }
 
@@ -78,6 +90,9 @@ public sealed class BollardServer : IAsyncDisposable
             _services?.Invoke(services);
         });
         await _app.StartAsync().ConfigureAwait(false);
+        // The hosted services start once the server listens (BackgroundStartup); tests that read the stores or the
+        // services straight after the start want them running, as a client that waits for /readyz would.
+        if (_waitForBackground) await _app.Services.GetRequiredService<BackgroundStartup>().Started.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
         BaseAddress = _app.Address();
         Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
