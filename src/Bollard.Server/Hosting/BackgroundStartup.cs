@@ -10,8 +10,10 @@ namespace Bollard.Server.Hosting;
 /// <summary>
 /// Starts Bollard's hosted services (admin bootstrap, audit writer, job runner, event delivery, webhooks, ...) once
 /// Kestrel listens, instead of before it: the generic host starts every hosted service ahead of the server, so the
-/// first answer waited for their database queries and first-call JIT (D1 in bench/README.md). Until they have all
-/// started, <c>/readyz</c> says not ready and a request that carries credentials waits (<see cref="UseBollardStartupGate"/>),
+/// first answer waited for their database queries and first-call JIT (D1 in bench/README.md). They start when the
+/// first request has been answered, when a request with credentials arrives, or <see cref="Delay"/> after the server
+/// listens, whichever comes first, so that on a small machine the first answer does not share the CPU with them.
+/// Until they have all started, <c>/readyz</c> says not ready and a request that carries credentials waits (<see cref="UseBollardStartupGate"/>),
 /// so no caller can see a missing admin account or an unaudited login; anonymous requests are answered at once.
 /// A service that fails to start stops the host, as before; <c>bollard serve</c> then exits non-zero with its error.
 /// </summary>
@@ -25,7 +27,12 @@ public sealed partial class BackgroundStartup(IServiceProvider services, IHostAp
     private readonly List<IHostedService> _running = [];
     private readonly Lock _gate = new();
     private Task? _starting;
+    private bool _listening;
     private CancellationTokenRegistration _onStarted;
+    private ITimer? _timer;
+
+    /// <summary>How long after the server listens the services start if no request came.</summary>
+    public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Completes when every deferred service has started; faults with the first start failure; cancelled
     /// when the host stops first.</summary>
@@ -35,9 +42,21 @@ public sealed partial class BackgroundStartup(IServiceProvider services, IHostAp
     {
         _onStarted = lifetime.ApplicationStarted.Register(() =>
         {
-            lock (_gate) _starting = Task.Run(StartAllAsync, CancellationToken.None);
+            lock (_gate) _listening = true;
+            var timer = TimeProvider.System.CreateTimer(_ => StartNow(), null, Delay, Timeout.InfiniteTimeSpan);
+            lock (_gate) _timer = timer;
         });
         return Task.CompletedTask;
+    }
+
+    /// <summary>Starts the deferred services now if the server listens and they have not been started yet.</summary>
+    public void StartNow()
+    {
+        lock (_gate)
+        {
+            if (!_listening || _starting is not null) return;
+            _starting = Task.Run(StartAllAsync, CancellationToken.None);
+        }
     }
 
     private async Task StartAllAsync()
@@ -73,7 +92,14 @@ public sealed partial class BackgroundStartup(IServiceProvider services, IHostAp
     {
         await _onStarted.DisposeAsync().ConfigureAwait(false);
         Task? starting;
-        lock (_gate) starting = _starting;
+        ITimer? timer;
+        lock (_gate)
+        {
+            _listening = false; // nothing starts any more
+            starting = _starting;
+            timer = _timer;
+        }
+        if (timer is not null) await timer.DisposeAsync().ConfigureAwait(false);
         // A start still under way sees ApplicationStopping and ends at the next service; wait for it, then stop what
         // started, last first (the host's own order).
         if (starting is not null) await starting.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -150,8 +176,14 @@ public static class BackgroundStartupExtensions
         app.Use(async (context, next) =>
         {
             var started = startup.Started;
-            if (!started.IsCompletedSuccessfully && context.Request.Headers.ContainsKey(HeaderNames.Authorization))
+            if (started.IsCompletedSuccessfully)
             {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+            if (context.Request.Headers.ContainsKey(HeaderNames.Authorization))
+            {
+                startup.StartNow();
                 await started.WaitAsync(context.RequestAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 context.RequestAborted.ThrowIfCancellationRequested();
                 if (!started.IsCompletedSuccessfully)
@@ -159,8 +191,18 @@ public static class BackgroundStartupExtensions
                     context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                     return;
                 }
+                await next(context).ConfigureAwait(false);
+                return;
             }
-            await next(context).ConfigureAwait(false);
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                // The first answer is out: the background services may have the CPU now.
+                startup.StartNow();
+            }
         });
         return app;
     }

@@ -92,7 +92,12 @@ public sealed class BollardServer : IAsyncDisposable
         await _app.StartAsync().ConfigureAwait(false);
         // The hosted services start once the server listens (BackgroundStartup); tests that read the stores or the
         // services straight after the start want them running, as a client that waits for /readyz would.
-        if (_waitForBackground) await _app.Services.GetRequiredService<BackgroundStartup>().Started.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        if (_waitForBackground)
+        {
+            var startup = _app.Services.GetRequiredService<BackgroundStartup>();
+            startup.StartNow();
+            await startup.Started.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        }
         BaseAddress = _app.Address();
         Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
