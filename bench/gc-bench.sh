@@ -3,20 +3,29 @@
 # metadata rows and small files made by gc-generate.py; then the time of a full GC run (POST /api/v1/gc to
 # Succeeded, from the run's own start and end), and manifest GET and blob pull latency (wrk, p50/p99) without GC
 # and while GC runs. Usage: bash bench/gc-bench.sh   (BENCH_GC_BLOBS=10000 BENCH_GC_MANIFESTS=2000 for a quick try)
+# Knobs: BENCH_GC_LOAD_SECONDS (8), BENCH_GC_LOADS ("manifest blob"), BENCH_GC_ENV (server environment),
+# BENCH_GC_BIN (a prebuilt bin/Release/net10.0 folder instead of building src/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BLOBS=${BENCH_GC_BLOBS:-100000}
 MANIFESTS=${BENCH_GC_MANIFESTS:-20000}
 SECONDS_LOAD=${BENCH_GC_LOAD_SECONDS:-8}
+LOADS=${BENCH_GC_LOADS:-manifest blob}   # which loads run (one after the other), e.g. "blob" alone for a smaller registry
+SERVER_ENV=${BENCH_GC_ENV:-}              # "NAME=VALUE ..." for the server only, e.g. BOLLARD__GC__BUSYWORKSHARE=1 to compare
 WORK=$(mktemp -d /tmp/bollard-gc-bench-XXXXXX)
 PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-dotnet build src/Bollard/Bollard.csproj -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
-cp -r src/Bollard/bin/Release/net10.0 "$WORK/bin"
+if [ -n "${BENCH_GC_BIN:-}" ]; then  # a prebuilt Bollard folder (bin/Release/net10.0 of another commit), for before/after
+  cp -r "$BENCH_GC_BIN" "$WORK/bin"
+else
+  dotnet build src/Bollard/Bollard.csproj -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+  cp -r src/Bollard/bin/Release/net10.0 "$WORK/bin"
+fi
 PORT=$((20000 + RANDOM % 20000))
 start() {
-  BOLLARD__AUTH__ENABLED=false BOLLARD__GC__GRACEPERIOD=0 BOLLARD__GC__INTERVAL=0 BOLLARD__JOBS__POLLINTERVAL=100ms \
+  # shellcheck disable=SC2086 # BENCH_GC_ENV is a list of NAME=VALUE words
+  env $SERVER_ENV BOLLARD__AUTH__ENABLED=false BOLLARD__GC__GRACEPERIOD=0 BOLLARD__GC__INTERVAL=0 BOLLARD__JOBS__POLLINTERVAL=100ms \
   Logging__LogLevel__Default=Warning dotnet "$WORK/bin/bollard.dll" serve --listen "127.0.0.1:$PORT" --data "$WORK/data" >"$WORK/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT/v2/" >/dev/null && return; sleep 0.1; done
@@ -35,9 +44,9 @@ cat >"$WORK/accept.lua" <<'LUA'
 wrk.headers["Accept"] = "application/vnd.oci.image.manifest.v1+json"
 LUA
 load() { # $1 label
-  local m b
-  m=$(wrk -t1 -c8 -d"${SECONDS_LOAD}s" --latency -s "$WORK/accept.lua" "$URL/v2/$REPO/manifests/$TAG" | awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {r=$2} END {print p50, p99, r}')
-  b=$(wrk -t1 -c8 -d"${SECONDS_LOAD}s" --latency "$URL/v2/$REPO/blobs/$BLOB" | awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {r=$2} END {print p50, p99, r}')
+  local m=- b=-
+  [[ " $LOADS " == *" manifest "* ]] && m=$(wrk -t1 -c8 -d"${SECONDS_LOAD}s" --latency -s "$WORK/accept.lua" "$URL/v2/$REPO/manifests/$TAG" | awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {r=$2} END {print p50, p99, r}')
+  [[ " $LOADS " == *" blob "* ]] && b=$(wrk -t1 -c8 -d"${SECONDS_LOAD}s" --latency "$URL/v2/$REPO/blobs/$BLOB" | awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {r=$2} END {print p50, p99, r}')
   echo "$1: manifest GET p50/p99/req/s: $m; blob pull p50/p99/req/s: $b"
 }
 load "without GC"

@@ -1,5 +1,6 @@
 using Bollard.Core.Auth;
 using Bollard.Core.Events;
+using Bollard.Core.Jobs;
 using Bollard.Core.Oci;
 using Bollard.Core.Registry;
 using Bollard.Core.Storage;
@@ -32,7 +33,8 @@ public sealed class GarbageCollector(
     IUntaggedManifestPolicy policy,
     AuditRecorder audit,
     GcOptions options,
-    TimeProvider time)
+    TimeProvider time,
+    IForegroundActivity? activity = null)
 {
     /// <summary>The principal GC's own changes carry in events and push checks.</summary>
     public const string Principal = "system:gc";
@@ -47,11 +49,23 @@ public sealed class GarbageCollector(
     /// a crash cuts off before they are written are missing from the run's list (the removals themselves stand);
     /// blob items are written before the blob rows go, so bytes freed are never lost.
     /// </summary>
-    private sealed class RunState(IGcRunStore runs, long jobId, int batch)
+    private sealed class RunState(IGcRunStore runs, long jobId, int batch, GcPacer pacer, DedicatedThread thread)
     {
         private readonly List<GcItem> _pending = [];
 
         public DateTimeOffset LastReport { get; set; } = DateTimeOffset.MinValue;
+
+        public GcPacer Pacer { get; } = pacer;
+
+        /// <summary>
+        /// At every batch boundary: the pause <see cref="GcPacer"/> asks for, then back onto the run's own thread (an
+        /// await that waited, for the writer lock or the pause, resumed on the thread pool).
+        /// </summary>
+        public async ValueTask BetweenBatchesAsync(CancellationToken ct)
+        {
+            await Pacer.BetweenBatchesAsync(ct).ConfigureAwait(false);
+            await thread.SwitchTo();
+        }
 
         public async Task AddAsync(IEnumerable<GcItem> items, CancellationToken ct)
         {
@@ -71,12 +85,17 @@ public sealed class GarbageCollector(
     /// <param name="progress">Told the run's progress (0 to 1) and a one-line summary after each batch.</param>
     public async Task<GcTotals> RunAsync(long jobId, bool dryRun, string requestedBy, Func<double, string, CancellationToken, ValueTask> progress, CancellationToken ct)
     {
+        // The run's blocking steps (SQLite, fsync, unlink) on a thread of its own, at a lower CPU priority: never on
+        // one of the thread pool's threads that serve requests (bench/README.md, GC section).
+        int nice = options.ThreadNice;
+        using var thread = new DedicatedThread("bollard-gc", () => ThreadNice.TryLowerCurrent(nice));
+        await thread.SwitchTo();
         bool first = await runs.StartAsync(jobId, dryRun, requestedBy, ct).ConfigureAwait(false);
         var run = (await runs.GetAsync(jobId, ct).ConfigureAwait(false))!;
         audit.Record(requestedBy, "", first ? "gc.start" : "gc.resume", "ok", detail: $"run {jobId}{(dryRun ? " (dry run)" : "")}");
         try
         {
-            var totals = await CollectAsync(run, dryRun, progress, ct).ConfigureAwait(false);
+            var totals = await CollectAsync(run, dryRun, thread, progress, ct).ConfigureAwait(false);
             string summary = $"run {jobId}{(dryRun ? " (dry run)" : "")}: {totals.Manifests} manifests, {totals.Links} links, {totals.Blobs} blobs, {totals.BytesFreed} bytes{(totals.Skipped > 0 ? $", {totals.Skipped} skipped" : "")}";
             if (!dryRun)
             {
@@ -106,14 +125,14 @@ public sealed class GarbageCollector(
         }
     }
 
-    private async Task<GcTotals> CollectAsync(GcRun start, bool dryRun, Func<double, string, CancellationToken, ValueTask> progress, CancellationToken ct)
+    private async Task<GcTotals> CollectAsync(GcRun start, bool dryRun, DedicatedThread thread, Func<double, string, CancellationToken, ValueTask> progress, CancellationToken ct)
     {
         long jobId = start.JobId;
         var now = time.GetUtcNow();
         var grace = options.GracePeriod;
         var cutoff = now - grace;
         var run = start with { Phase = "resuming" };
-        var state = new RunState(runs, jobId, options.BatchSize);
+        var state = new RunState(runs, jobId, options.BatchSize, new GcPacer(activity ?? NoForegroundActivity.Instance, options.BusyWorkShare, time), thread);
         if (dryRun) await runs.ClearItemsAsync(jobId, ct).ConfigureAwait(false);
         else
         {
@@ -133,6 +152,7 @@ public sealed class GarbageCollector(
             var names = await repositories.ListAsync(after, 100, ct).ConfigureAwait(false);
             foreach (string name in names)
             {
+                await state.BetweenBatchesAsync(ct).ConfigureAwait(false);
                 run = await CollectRepositoryAsync(run, state, RepositoryName.Parse(name), dryRun, now, grace, unlinked, ct).ConfigureAwait(false);
                 await ReportAsync(run, state, progress, force: false, ct).ConfigureAwait(false);
             }
@@ -146,6 +166,7 @@ public sealed class GarbageCollector(
         Digest? cursor = null;
         while (true)
         {
+            await state.BetweenBatchesAsync(ct).ConfigureAwait(false);
             var page = await store.ListUnlinkedAsync(cursor, options.BatchSize, ct).ConfigureAwait(false);
             if (page.Count == 0) break;
             cursor = page[^1].Digest;
@@ -191,6 +212,7 @@ public sealed class GarbageCollector(
         int batch = dryRun ? Math.Max(1, plan.Manifests.Count) : options.BatchSize;
         foreach (var chunk in plan.Manifests.Chunk(batch))
         {
+            await state.BetweenBatchesAsync(ct).ConfigureAwait(false);
             var todo = new List<(Digest, Func<IMetadataReads, CancellationToken, ValueTask<string?>>?)>();
             var todoPlans = new List<GcManifestDeletion>();
             foreach (var d in chunk)
@@ -233,6 +255,7 @@ public sealed class GarbageCollector(
         run = run with { Planned = run.Planned + links.Count };
         foreach (var chunk in links.Chunk(options.BatchSize))
         {
+            await state.BetweenBatchesAsync(ct).ConfigureAwait(false);
             var removed = dryRun ? chunk.ToList() : await UnlinkAsync(repository, chunk, ct).ConfigureAwait(false);
             foreach (var l in removed) unlinked[l.Digest] = unlinked.GetValueOrDefault(l.Digest) + 1;
             await state.AddAsync(removed.Select(l => new GcItem(GcItemKind.Link, repository.Value, l.Digest, l.Size)), ct).ConfigureAwait(false);

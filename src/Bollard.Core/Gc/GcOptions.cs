@@ -22,4 +22,18 @@ public sealed record GcOptions
     /// <summary>Manifests, links or blobs changed per metadata transaction, so pushes and pulls go on between batches.</summary>
     [Range(1, 10_000)]
     public int BatchSize { get; init; } = 200;
+
+    /// <summary>
+    /// While client requests keep arriving, the share of wall time GC works; between batches it pauses for the rest
+    /// (<see cref="GcPacer"/>). When no request arrives GC runs at full speed. <c>1</c> turns pacing off.
+    /// </summary>
+    [Range(0.01, 1.0)]
+    public double BusyWorkShare { get; init; } = 0.25;
+
+    /// <summary>
+    /// How much lower than the server's the CPU priority of the thread a run works on is (a nice increment, 0 to 19;
+    /// Linux), so the kernel serves request threads first when both want a core; <c>0</c> keeps the server's.
+    /// </summary>
+    [Range(0, 19)]
+    public int ThreadNice { get; init; } = 10;
 }

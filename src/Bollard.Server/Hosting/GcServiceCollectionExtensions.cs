@@ -17,6 +17,9 @@ public static class GcServiceCollectionExtensions
         services.AddOptions<GcOptions>().Bind(configuration.GetSection(GcOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<GcOptions>>().Value);
         services.TryAddSingleton<IUntaggedManifestPolicy, KeepUntaggedManifests>();
+        // GC paces itself against client requests (GcPacer); the pipeline counts them (MapBollardRegistry).
+        services.TryAddSingleton<RequestActivity>();
+        services.TryAddSingleton<IForegroundActivity>(sp => sp.GetRequiredService<RequestActivity>());
         services.AddSingleton<GarbageCollector>();
         services.AddSingleton<GcService>();
         services.AddSingleton<IJobHandler, GcJobHandler>();

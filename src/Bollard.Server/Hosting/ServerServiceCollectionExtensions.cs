@@ -149,6 +149,7 @@ public static class ServerServiceCollectionExtensions
 
     public static WebApplication MapBollardRegistry(this WebApplication app)
     {
+        RequestActivity.Use(app);
         app.UseBollardMetrics();
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.MapBollardDistribution();
