@@ -95,8 +95,9 @@ public sealed class GarbageCollector(
         audit.Record(requestedBy, "", first ? "gc.start" : "gc.resume", "ok", detail: $"run {jobId}{(dryRun ? " (dry run)" : "")}");
         try
         {
-            var totals = await CollectAsync(run, dryRun, thread, progress, ct).ConfigureAwait(false);
-            string summary = $"run {jobId}{(dryRun ? " (dry run)" : "")}: {totals.Manifests} manifests, {totals.Links} links, {totals.Blobs} blobs, {totals.BytesFreed} bytes{(totals.Skipped > 0 ? $", {totals.Skipped} skipped" : "")}";
+            var (totals, paused) = await CollectAsync(run, dryRun, thread, progress, ct).ConfigureAwait(false);
+            string summary = $"run {jobId}{(dryRun ? " (dry run)" : "")}: {totals.Manifests} manifests, {totals.Links} links, {totals.Blobs} blobs, {totals.BytesFreed} bytes{(totals.Skipped > 0 ? $", {totals.Skipped} skipped" : "")}"
+                + (paused >= TimeSpan.FromSeconds(0.1) ? FormattableString.Invariant($"; paused {paused.TotalSeconds:0.0} s for client requests") : "");
             if (!dryRun)
             {
                 var tx = await metadata.BeginWriteAsync(ct).ConfigureAwait(false);
@@ -125,7 +126,7 @@ public sealed class GarbageCollector(
         }
     }
 
-    private async Task<GcTotals> CollectAsync(GcRun start, bool dryRun, DedicatedThread thread, Func<double, string, CancellationToken, ValueTask> progress, CancellationToken ct)
+    private async Task<(GcTotals Totals, TimeSpan Paused)> CollectAsync(GcRun start, bool dryRun, DedicatedThread thread, Func<double, string, CancellationToken, ValueTask> progress, CancellationToken ct)
     {
         long jobId = start.JobId;
         var now = time.GetUtcNow();
@@ -193,7 +194,7 @@ public sealed class GarbageCollector(
         await state.FlushAsync(ct).ConfigureAwait(false);
         run = run with { Phase = "finished", BlobsExamined = Math.Max(run.BlobsExamined, run.BlobsTotal) };
         await ReportAsync(run, state, progress, force: true, ct).ConfigureAwait(false);
-        return await runs.TotalsAsync(jobId, ct).ConfigureAwait(false);
+        return (await runs.TotalsAsync(jobId, ct).ConfigureAwait(false), state.Pacer.Paused);
     }
 
     private async Task<GcRun> CollectRepositoryAsync(

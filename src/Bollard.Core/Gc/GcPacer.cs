@@ -3,7 +3,7 @@ using Bollard.Core.Jobs;
 namespace Bollard.Core.Gc;
 
 /// <summary>
-/// Paces one GC run against client requests. After each batch: when requests arrived while it ran, GC pauses so that
+/// Paces one GC run against client requests. After each batch: when requests arrived while it ran (at least <see cref="BusyRequestsPerSecond"/>), GC pauses so that
 /// it works at most <see cref="GcOptions.BusyWorkShare"/> of the wall time; when none arrived it goes straight on, so
 /// an idle registry is collected at full speed. Decided on the requests themselves rather than on a schedule: pulls
 /// that arrive during a batch share two cores with it (bench/README.md, GC section), those during a pause do not.
@@ -11,7 +11,13 @@ namespace Bollard.Core.Gc;
 public sealed class GcPacer
 {
     /// <summary>The longest single pause, so a run notices cancellation and reports progress often enough.</summary>
-    internal static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Fewer requests per second than this during a batch is not load worth yielding to: a progress bar polling the
+    /// run, a health check, a light trickle of pulls that the second core serves anyway.
+    /// </summary>
+    public const double BusyRequestsPerSecond = 20;
 
     private readonly IForegroundActivity _activity;
     private readonly double _share;
@@ -35,10 +41,11 @@ public sealed class GcPacer
     public TimeSpan Due()
     {
         long started = _activity.Started;
-        bool busy = started != _seen;
+        long arrived = started - _seen;
         _seen = started;
-        if (!busy || _share >= 1) return TimeSpan.Zero;
         var worked = _time.GetElapsedTime(_workStart);
+        bool busy = arrived >= 2 && arrived >= BusyRequestsPerSecond * worked.TotalSeconds;
+        if (!busy || _share >= 1) return TimeSpan.Zero;
         var pause = worked * ((1 - _share) / _share);
         return pause > MaxPause ? MaxPause : pause;
     }

@@ -40,6 +40,11 @@ public sealed partial class BollardMetrics : IDisposable
         _logger = logger;
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        // No exemplars: by default prometheus-net attaches the current Activity's trace and span ids (ASP.NET Core
+        // starts an Activity for every request) to every counter increment and histogram observation, formatting
+        // both ids as strings and pooling an exemplar object each time, and /metrics serves the text format, which
+        // never shows them. That was most of the per-request cost of metrics (bench/README.md, metrics section).
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         _requests = factory.CreateCounter("bollard_http_requests_total", "HTTP requests answered, by route template, method and status code.", ["route", "method", "code"]);
         _duration = factory.CreateHistogram("bollard_http_request_duration_seconds", "Time from the request's arrival to the end of its response, by route template and method.",
             ["route", "method"], new HistogramConfiguration { Buckets = DurationBuckets });
