@@ -235,6 +235,10 @@ public sealed class RegistryClient : IDisposable
         return [.. manifests.Take(max)];
     }
 
+    /// <summary>The referrers of <paramref name="subject"/> from the OCI 1.1 referrers API only (no tag-schema fallback); null when the registry has no such API.</summary>
+    public async Task<IReadOnlyList<Descriptor>?> ListReferrersFromApiAsync(string repository, Digest subject, int max, CancellationToken ct) =>
+        await ReferrersApiAsync(repository, subject, max, ct).ConfigureAwait(false);
+
     /// <summary>Whether the registry answers the OCI 1.1 referrers API (an image index for <paramref name="subject"/>).</summary>
     public async Task<bool> SupportsReferrersAsync(string repository, Digest subject, CancellationToken ct) =>
         await ReferrersApiAsync(repository, subject, 1, ct).ConfigureAwait(false) is not null;
