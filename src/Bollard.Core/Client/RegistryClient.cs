@@ -32,11 +32,13 @@ public sealed class RegistryClient : IDisposable
     private readonly bool _insecure;
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
     private string? _basic;
+    private string? _identityToken;
 
     public RegistryClient(string host, RegistryCredentials? credentials, bool insecure, HttpMessageHandler? handler = null)
     {
         Host = host;
         _credentials = credentials;
+        _identityToken = credentials is { IsIdentityToken: true } ? credentials.Password : null;
         _insecure = insecure;
         bool plain = insecure || IsLoopback(host);
         BaseUri = new Uri($"{(plain ? "http" : "https")}://{host}/");
@@ -367,6 +369,8 @@ public sealed class RegistryClient : IDisposable
     {
         if (challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
         {
+            if (_credentials is { IsIdentityToken: true })
+                throw new RegistryClientException(RegistryClientError.Unauthorized, $"{Host} wants a user name and password, and the credentials of {_credentials.Source ?? "the docker config"} are an identity token");
             if (_credentials is null)
                 throw new RegistryClientException(RegistryClientError.Unauthorized, $"{Host} wants a user name and password (give --username/--password, BOLLARD_USERNAME/BOLLARD_PASSWORD or docker login)");
             CheckCredentialTransport(BaseUri);
@@ -383,7 +387,23 @@ public sealed class RegistryClient : IDisposable
         query.Add("scope=" + Uri.EscapeDataString(parameters.TryGetValue("scope", out string? s) && s.Length > 0 ? s : scope));
         var tokenUri = new UriBuilder(realmUri) { Query = string.Join('&', query) }.Uri;
         using var request = new HttpRequestMessage(HttpMethod.Get, tokenUri);
-        if (_credentials is not null)
+        if (_credentials is { IsIdentityToken: true })
+        {
+            // docker's OAuth2 flow (distribution spec-auth-oauth.md): the identity token is a refresh token, POSTed.
+            CheckCredentialTransport(realmUri);
+            request.Method = HttpMethod.Post;
+            request.RequestUri = realmUri;
+            var form = new List<KeyValuePair<string, string>>
+            {
+                new("grant_type", "refresh_token"),
+                new("refresh_token", _identityToken!),
+                new("client_id", "bollard"),
+                new("scope", parameters.TryGetValue("scope", out string? ps) && ps.Length > 0 ? ps : scope),
+            };
+            if (service is not null) form.Add(new("service", service));
+            request.Content = new FormUrlEncodedContent(form);
+        }
+        else if (_credentials is not null)
         {
             CheckCredentialTransport(tokenUri);
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_credentials.Username}:{_credentials.Password}")));
@@ -402,6 +422,7 @@ public sealed class RegistryClient : IDisposable
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                 throw new RegistryClientException(RegistryClientError.Unauthorized, _credentials is null
                     ? $"{Host}: anonymous access refused (give --username/--password, BOLLARD_USERNAME/BOLLARD_PASSWORD or docker login)"
+                    : _credentials.IsIdentityToken ? $"{Host}: authentication failed: the identity token of {_credentials.Source ?? "the docker config"} was refused"
                     : $"{Host}: authentication failed for user '{_credentials.Username}'") { Status = (int)response.StatusCode };
             if (!response.IsSuccessStatusCode)
                 throw new RegistryClientException(RegistryClientError.Unauthorized, $"{Host}: the token service answered {(int)response.StatusCode}") { Status = (int)response.StatusCode };
@@ -412,6 +433,9 @@ public sealed class RegistryClient : IDisposable
                 using var doc = JsonDocument.Parse(body);
                 foreach (string name in new[] { "token", "access_token" })
                     if (doc.RootElement.TryGetProperty(name, out var t) && t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 } value) { token = value; break; }
+                // A token service that rotates refresh tokens answers the replacement: the next scope's request needs it.
+                if (_credentials is { IsIdentityToken: true } && doc.RootElement.TryGetProperty("refresh_token", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() is { Length: > 0 } rotated)
+                    _identityToken = rotated;
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException)
             {

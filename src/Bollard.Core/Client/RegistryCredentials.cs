@@ -1,19 +1,38 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
 namespace Bollard.Core.Client;
 
 /// <summary>
-/// A user name and password (or token) for a registry, and where they are looked up: flags, then
+/// A user name and password (or token) for a registry, or an identity token (<see cref="IsIdentityToken"/>: an OAuth2
+/// refresh token, redeemed at the registry's token service), and where they are looked up: flags, then
 /// <c>BOLLARD_USERNAME</c>/<c>BOLLARD_PASSWORD</c>, then the docker config (<c>$DOCKER_CONFIG/config.json</c> or
-/// <c>~/.docker/config.json</c>, its base64 <c>auths</c> entries; credential helpers are not run).
+/// <c>~/.docker/config.json</c>) as docker reads it: <c>credHelpers[host]</c>, else <c>credsStore</c> (both run
+/// <c>docker-credential-NAME get</c>, see <see cref="DockerCredentialHelper"/>; a helper with nothing for the host
+/// means anonymous, as with docker), else the <c>auths</c> entry (base64 <c>auth</c>, <c>username</c>/<c>password</c>
+/// or <c>identitytoken</c>).
 /// </summary>
 public sealed record RegistryCredentials(string Username, string Password)
 {
+    /// <summary>The user name docker's credential helpers answer for an identity token.</summary>
+    public const string IdentityTokenUsername = "<token>";
+
+    /// <summary>Docker Hub's names are one registry; docker keys its credentials as <c>https://index.docker.io/v1/</c>.</summary>
+    private static readonly string[] DockerHub = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+
+    /// <summary>The secret (<see cref="Password"/>) is an identity token: sent as <c>grant_type=refresh_token</c> to the token service, never as Basic.</summary>
+    public bool IsIdentityToken { get; init; }
+
+    /// <summary>Where they came from, for messages (<c>--username</c>, <c>credsStore "pass" of ~/.docker/config.json</c>).</summary>
+    public string? Source { get; init; }
+
     public override string ToString() => $"{Username}:***";
 
+    public static RegistryCredentials FromIdentityToken(string token) => new(IdentityTokenUsername, token) { IsIdentityToken = true };
+
     /// <summary>The credentials for <paramref name="host"/>, or null to go anonymous.</summary>
-    /// <exception cref="RegistryClientException">Only one of user name and password was given, or the docker config is unreadable.</exception>
+    /// <exception cref="RegistryClientException">Only one of user name and password was given, the docker config is unreadable, or its credential helper failed.</exception>
     public static RegistryCredentials? Find(string host, string? username, string? password, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -21,12 +40,12 @@ public sealed record RegistryCredentials(string Username, string Password)
         {
             if (string.IsNullOrEmpty(username) || password is null)
                 throw new RegistryClientException(RegistryClientError.Unauthorized, "give both --username and --password");
-            return new RegistryCredentials(username, password);
+            return new RegistryCredentials(username, password) { Source = "--username/--password" };
         }
         string? envUser = environment("BOLLARD_USERNAME");
         string? envPassword = environment("BOLLARD_PASSWORD");
-        if (!string.IsNullOrEmpty(envUser) && envPassword is not null) return new RegistryCredentials(envUser, envPassword);
-        return FromDockerConfig(host, DockerConfigPath(environment));
+        if (!string.IsNullOrEmpty(envUser) && envPassword is not null) return new RegistryCredentials(envUser, envPassword) { Source = "BOLLARD_USERNAME" };
+        return FromDockerConfig(host, DockerConfigPath(environment), HelperTimeout(environment));
     }
 
     private static string? DockerConfigPath(Func<string, string?> environment)
@@ -37,35 +56,67 @@ public sealed record RegistryCredentials(string Username, string Password)
         return string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".docker", "config.json");
     }
 
-    /// <summary>The <c>auths</c> entry of the docker config for a host (keys <c>host</c>, <c>https://host</c>, <c>http://host</c>, with or without a path).</summary>
-    internal static RegistryCredentials? FromDockerConfig(string host, string? path)
+    private static TimeSpan HelperTimeout(Func<string, string?> environment) =>
+        environment("BOLLARD_CREDENTIAL_HELPER_TIMEOUT") is { Length: > 0 } text
+            ? double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 3600
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new RegistryClientException(RegistryClientError.Unauthorized, $"BOLLARD_CREDENTIAL_HELPER_TIMEOUT '{text}' is not a number of seconds (0 to 3600)")
+            : DockerCredentialHelper.DefaultTimeout;
+
+    /// <summary>The docker config's credentials for a host, in docker's order: <c>credHelpers[host]</c>, <c>credsStore</c>, <c>auths</c> (keys <c>host</c>, <c>https://host</c>, <c>http://host</c>, with or without a path).</summary>
+    internal static RegistryCredentials? FromDockerConfig(string host, string? path, TimeSpan helperTimeout)
     {
         if (path is null || !File.Exists(path)) return null;
+        string? helper = null, where = null;
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            if (!doc.RootElement.TryGetProperty("auths", out var auths) || auths.ValueKind != JsonValueKind.Object) return null;
-            foreach (var entry in auths.EnumerateObject())
-            {
-                if (!HostOf(entry.Name).Equals(host, StringComparison.OrdinalIgnoreCase)) continue;
-                if (entry.Value.ValueKind != JsonValueKind.Object) continue;
-                if (entry.Value.TryGetProperty("auth", out var auth) && auth.ValueKind == JsonValueKind.String && auth.GetString() is { Length: > 0 } encoded)
-                {
-                    string decoded = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
-                    int colon = decoded.IndexOf(':', StringComparison.Ordinal);
-                    if (colon > 0) return new RegistryCredentials(decoded[..colon], decoded[(colon + 1)..]);
-                }
-                if (entry.Value.TryGetProperty("username", out var u) && u.GetString() is { Length: > 0 } user
-                    && entry.Value.TryGetProperty("password", out var p) && p.GetString() is { } pass)
-                    return new RegistryCredentials(user, pass);
-            }
-            return null;
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return null;
+            if (root.TryGetProperty("credHelpers", out var helpers) && helpers.ValueKind == JsonValueKind.Object)
+                foreach (var entry in helpers.EnumerateObject())
+                    if (SameRegistry(HostOf(entry.Name), host) && entry.Value.ValueKind == JsonValueKind.String && entry.Value.GetString() is { Length: > 0 } name)
+                        (helper, where) = (name, $"credHelpers[\"{entry.Name}\"] of {path}");
+            if (helper is null && root.TryGetProperty("credsStore", out var store) && store.ValueKind == JsonValueKind.String && store.GetString() is { Length: > 0 } storeName)
+                (helper, where) = (storeName, $"credsStore of {path}");
+            if (helper is null) return FromAuths(root, host, path);
         }
         catch (Exception e) when (e is JsonException or FormatException or IOException or UnauthorizedAccessException)
         {
             throw new RegistryClientException(RegistryClientError.Unauthorized, $"the docker config {path} cannot be read: {e.Message}", e);
         }
+        return DockerCredentialHelper.Get(helper, ServerUrl(host), helperTimeout, where!) is { } found ? found with { Source = where } : null;
     }
+
+    private static RegistryCredentials? FromAuths(JsonElement root, string host, string path)
+    {
+        if (!root.TryGetProperty("auths", out var auths) || auths.ValueKind != JsonValueKind.Object) return null;
+        foreach (var entry in auths.EnumerateObject())
+        {
+            if (!SameRegistry(HostOf(entry.Name), host)) continue;
+            if (entry.Value.ValueKind != JsonValueKind.Object) continue;
+            string source = $"auths[\"{entry.Name}\"] of {path}";
+            if (entry.Value.TryGetProperty("identitytoken", out var identity) && identity.ValueKind == JsonValueKind.String && identity.GetString() is { Length: > 0 } token)
+                return FromIdentityToken(token) with { Source = source };
+            if (entry.Value.TryGetProperty("auth", out var auth) && auth.ValueKind == JsonValueKind.String && auth.GetString() is { Length: > 0 } encoded)
+            {
+                string decoded = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+                int colon = decoded.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0) return new RegistryCredentials(decoded[..colon], decoded[(colon + 1)..]) { Source = source };
+            }
+            if (entry.Value.TryGetProperty("username", out var u) && u.GetString() is { Length: > 0 } user
+                && entry.Value.TryGetProperty("password", out var p) && p.GetString() is { } pass)
+                return new RegistryCredentials(user, pass) { Source = source };
+        }
+        return null;
+    }
+
+    private static bool SameRegistry(string a, string b) =>
+        a.Equals(b, StringComparison.OrdinalIgnoreCase)
+        || (DockerHub.Contains(a, StringComparer.OrdinalIgnoreCase) && DockerHub.Contains(b, StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>What docker gives a credential helper: the host, or Docker Hub's legacy URL.</summary>
+    private static string ServerUrl(string host) => DockerHub.Contains(host, StringComparer.OrdinalIgnoreCase) ? "https://index.docker.io/v1/" : host;
 
     private static string HostOf(string key)
     {

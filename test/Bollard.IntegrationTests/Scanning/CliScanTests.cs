@@ -99,6 +99,57 @@ public sealed class CliScanTests : IAsyncLifetime
         Assert.Equal("SPDX-2.3", doc.RootElement.GetProperty("spdxVersion").GetString());
     }
 
+    /// <summary>"2 layers, 1 read, ..." of <c>--verbose</c>: (layers, read).</summary>
+    private static (int Layers, int Read) LayerCounts(string stderr)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(stderr, @": (\d+) layers, (\d+) read, ");
+        Assert.True(match.Success, $"no layer counts in: {stderr}");
+        return (int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private long CachedLayerIndexes()
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "bollard.db")};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM layer_indexes WHERE engine_version = $v";
+        command.Parameters.AddWithValue("$v", global::Bollard.Scanning.ScanEngine.Version);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task Scan_with_data_reads_a_layer_once_across_images_through_the_layer_index_cache_of_the_folder()
+    {
+        // bookworm-npm: the bookworm layer and the npm layer; bookworm-npm-removed: those two and one more.
+        var first = await Bollard("scan", _image, "--data", _data, "--format", "json", "--verbose");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var (layers, read) = LayerCounts(first.Stderr);
+        Assert.Equal(2, layers);
+        Assert.Equal(2, read);
+        // The indexes are in the folder's database, the table 'bollard serve' keeps (layer digest, engine version).
+        Assert.Equal(2, CachedLayerIndexes());
+
+        string removed = await ScanFixtures.OciReferenceAsync("bookworm-npm-removed");
+        var second = await Bollard("scan", removed, "--data", _data, "--format", "json", "-v");
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Equal((3, 1), LayerCounts(second.Stderr));
+        Assert.Contains($"2 from the layer index cache of {_data}", second.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain((Lodash, "lodash"), Findings(second.Stdout)); // the cached layers merge with the new one's whiteouts
+        Assert.Equal(3, CachedLayerIndexes());
+
+        // Again: nothing read, the same findings; and bollard sbom uses the folder's cache too.
+        var again = await Bollard("scan", _image, "--data", _data, "--format", "json", "-v");
+        Assert.Equal((2, 0), LayerCounts(again.Stderr));
+        Assert.Equal(Findings(first.Stdout).Order(), Findings(again.Stdout).Order());
+        var sbom = await Bollard("sbom", removed, "--data", _data, "-v");
+        Assert.True(sbom.ExitCode == 0, sbom.Stderr);
+        Assert.Equal((3, 0), LayerCounts(sbom.Stderr));
+
+        // Without --verbose, nothing on standard error.
+        var quiet = await Bollard("scan", _image, "--data", _data);
+        Assert.Equal("", quiet.Stderr);
+    }
+
     [Fact]
     public async Task Scan_docker_archive_made_by_skopeo_finds_the_same()
     {
@@ -127,7 +178,11 @@ public sealed class CliScanTests : IAsyncLifetime
 
         // Credentials from the environment work the same.
         var env = new Dictionary<string, string>(_env) { ["BOLLARD_USERNAME"] = access.Admin.User, ["BOLLARD_PASSWORD"] = access.Admin.Secret };
-        Assert.Equal(0, (await BollardProcess.RunAsync(["sbom", image], env)).ExitCode);
+        // A Bollard server with scanning off has no SBOM stored for the image: bollard sbom makes it here and says so.
+        var made = await BollardProcess.RunAsync(["sbom", image], env);
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        Assert.Contains("sbom: made here from the image's layers (no application/vnd.cyclonedx+json SBOM stored by Bollard among the image's 0 referrers)", made.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pkg:npm/lodash@4.17.15", made.Stdout, StringComparison.Ordinal);
 
         // And from the docker config (base64 auths).
         string dockerDir = Path.Combine(_work, "docker-auth");
@@ -187,6 +242,12 @@ public sealed class CliScanTests : IAsyncLifetime
             var result = await Bollard("scan", $"docker://127.0.0.1:{port}/library/app:1.0", "--data", _data, "--format", "json");
             Assert.True(result.ExitCode == 0, result.Stderr);
             Assert.Contains((Lodash, "lodash"), Findings(result.Stdout));
+
+            // CNCF Distribution 2.8 has no referrers API: the SBOM is made here, and stderr says why.
+            var sbom = await Bollard("sbom", $"docker://127.0.0.1:{port}/library/app:1.0");
+            Assert.True(sbom.ExitCode == 0, sbom.Stderr);
+            Assert.Contains($"sbom: made here from the image's layers (127.0.0.1:{port} has no OCI referrers API)", sbom.Stderr, StringComparison.Ordinal);
+            Assert.Contains("pkg:npm/lodash@4.17.15", sbom.Stdout, StringComparison.Ordinal);
         }
         finally
         {
