@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -146,7 +147,13 @@ public sealed partial class AdmissionReviewer
         var check = Result(ImageOutcome.Denied) with { Reference = reference };
         try
         {
+            long resolving = Stopwatch.GetTimestamp();
             var manifest = await _manifests.GetAsync(reference.Repository, reference.Reference, ct).ConfigureAwait(false);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                double elapsed = Stopwatch.GetElapsedTime(resolving).TotalMilliseconds;
+                Log.Resolved(_logger, image, elapsed);
+            }
             if (manifest is null)
                 return check with
                 {
@@ -228,6 +235,9 @@ public sealed partial class AdmissionReviewer
     {
         [LoggerMessage(EventId = 9300, Level = LogLevel.Warning, Message = "Admission: the decision for image {Image} failed; it is denied")]
         public static partial void DecisionFailed(ILogger logger, string image, Exception e);
+
+        [LoggerMessage(EventId = 9302, Level = LogLevel.Debug, Message = "Admission: {Image} resolved in {ElapsedMs:F2} ms")]
+        public static partial void Resolved(ILogger logger, string image, double elapsedMs);
 
         [LoggerMessage(EventId = 9301, Level = LogLevel.Warning, Message = "Admission: a review was not decided within {Seconds}s; the undecided images are denied")]
         public static partial void TimedOut(ILogger logger, double seconds);
