@@ -84,20 +84,24 @@ public sealed class CosignVerifier : ISignatureVerifier
         SignerInfo? signer = leaf is not null ? CertificateIdentity.Describe(leaf) : null;
         DateTimeOffset? signedAt = bundle?.IntegratedAt;
         bool timestampVerified = false;
+        var keys = new KeyTrial();
         foreach (var anchor in request.Anchors)
         {
             var outcome = anchor switch
             {
-                KeyAnchor key => VerifyKey(key, context),
+                KeyAnchor key => VerifyKey(key, context, keys, results.Count),
                 IdentityAnchor identity => VerifyIdentity(identity, context),
                 _ => new Outcome(false, $"{Kind(anchor)} {anchor.Name} does not apply to cosign signatures"),
             };
             if (outcome.SignedBy is not null && signer is null) signer = outcome.SignedBy;
             if (outcome.TimestampLog is not null) timestampVerified = true;
-            bool trusted = outcome.Verified && problems.Count == 0;
-            string reason = outcome.Verified && problems.Count > 0 ? $"{outcome.Reason}, but it does not count: {problems[0]}" : outcome.Reason;
-            results.Add(new AnchorResult(anchor.Name, trusted, reason));
+            results.Add(Result(anchor.Name, outcome, problems));
         }
+        // Only a signature no key verified is probed for SHA-1 (a second verification per key), to name why it failed.
+        if (keys.Verified is null && context.Signature is not null)
+            foreach (var (index, anchor, key) in keys.Failed)
+                if (IsSha1Signature(key, context.Payload, context.Signature))
+                    results[index] = Result(anchor.Name, new Outcome(false, $"the signature is made with SHA-1, which is not accepted (key {anchor.Name})"), problems);
         // The SET proves the time even when no anchor in this request trusts the signer; any identity anchor's logs may prove it.
         if (!timestampVerified && bundle is not null && entrySigner is not null)
             timestampVerified = request.Anchors.OfType<IdentityAnchor>().Any(a => bundle.VerifyTimestamp(AnchorMaterial.For(a).Logs).Log is not null);
@@ -191,19 +195,43 @@ public sealed class CosignVerifier : ISignatureVerifier
         }
     }
 
-    private static Outcome VerifyKey(KeyAnchor anchor, Context context)
+    private static AnchorResult Result(string anchor, Outcome outcome, List<string> problems)
+    {
+        bool trusted = outcome.Verified && problems.Count == 0;
+        string reason = outcome.Verified && problems.Count > 0 ? $"{outcome.Reason}, but it does not count: {problems[0]}" : outcome.Reason;
+        return new AnchorResult(anchor, trusted, reason);
+    }
+
+    /// <param name="keys">The key anchors tried so far for this signature.</param>
+    /// <param name="index">This anchor's place in the results (a failure may be renamed SHA-1 later).</param>
+    private static Outcome VerifyKey(KeyAnchor anchor, Context context, KeyTrial keys, int index)
     {
         var material = AnchorMaterial.For(anchor);
         if (material.Key is null) return new Outcome(false, material.Problem!);
         var key = material.Key;
         if (context.Signature is null) return new Outcome(false, "there is no readable signature to verify");
+        // A signature made by one key does not verify with another one: once a key verified it, the other keys of the
+        // policy are not tried (a policy of n keys costs about n/2 verifications per signature, not n, plus n SHA-1
+        // probes); a second anchor holding the same key is verified as usual.
+        if (keys.Verified is { } by && !by.Key.SameKey(key))
+            return new Outcome(false, $"the signature is key {by.Name}'s ({Short(by.Key.Fingerprint)}), not key {anchor.Name}'s ({key.Description}, {Short(key.Fingerprint)})");
         string? how = VerifyWith(key, context.Payload, context.Signature);
         if (how is null)
-            return new Outcome(false, IsSha1Signature(key, context.Payload, context.Signature)
-                ? $"the signature is made with SHA-1, which is not accepted (key {anchor.Name})"
-                : $"the signature does not verify with key {anchor.Name} ({key.Description}, {Short(key.Fingerprint)})");
+        {
+            keys.Failed.Add((index, anchor, key));
+            return new Outcome(false, $"the signature does not verify with key {anchor.Name} ({key.Description}, {Short(key.Fingerprint)})");
+        }
+        keys.Verified ??= (anchor.Name, key);
         var signer = new SignerInfo { KeyFingerprint = key.Fingerprint, KeyAlgorithm = key.Description };
         return new Outcome(true, $"verified with key {anchor.Name} ({how}, {Short(key.Fingerprint)})", signer);
+    }
+
+    /// <summary>The key anchors of one signature's verification: the first that verified it, and those that did not.</summary>
+    private sealed class KeyTrial
+    {
+        public (string Name, VerificationKey Key)? Verified { get; set; }
+
+        public List<(int Index, KeyAnchor Anchor, VerificationKey Key)> Failed { get; } = [];
     }
 
     private static Outcome VerifyIdentity(IdentityAnchor anchor, Context context)

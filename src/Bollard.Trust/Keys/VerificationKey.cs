@@ -24,7 +24,7 @@ public sealed record SignatureOptions(HashAlgorithmName Hash, bool RsaPss = fals
 /// <summary>
 /// A public key that verifies signatures: ECDSA P-256/P-384/P-521 and RSA through .NET, Ed25519 through BouncyCastle (the
 /// base library has none). Loaded from PEM (<c>PUBLIC KEY</c>, <c>RSA PUBLIC KEY</c>), SubjectPublicKeyInfo DER or a certificate.
-/// Immutable and thread-safe (each verify uses its own algorithm instance).
+/// Immutable and thread-safe (each verify uses an algorithm instance no other verify holds at that time).
 /// </summary>
 public sealed class VerificationKey
 {
@@ -174,16 +174,28 @@ public sealed class VerificationKey
             {
                 case KeyFamily.Ecdsa:
                 {
-                    using var ec = ECDsa.Create();
-                    ec.ImportSubjectPublicKeyInfo(_spki, out _);
-                    var format = options.EcdsaIeeeP1363 ? DSASignatureFormat.IeeeP1363FixedFieldConcatenation : DSASignatureFormat.Rfc3279DerSequence;
-                    return ec.VerifyData(data, signature, options.Hash, format);
+                    var ec = (ECDsa)Rent();
+                    try
+                    {
+                        var format = options.EcdsaIeeeP1363 ? DSASignatureFormat.IeeeP1363FixedFieldConcatenation : DSASignatureFormat.Rfc3279DerSequence;
+                        return ec.VerifyData(data, signature, options.Hash, format);
+                    }
+                    finally
+                    {
+                        Return(ec);
+                    }
                 }
                 case KeyFamily.Rsa:
                 {
-                    using var rsa = RSA.Create();
-                    rsa.ImportSubjectPublicKeyInfo(_spki, out _);
-                    return rsa.VerifyData(data, signature, options.Hash, options.RsaPss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1);
+                    var rsa = (RSA)Rent();
+                    try
+                    {
+                        return rsa.VerifyData(data, signature, options.Hash, options.RsaPss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1);
+                    }
+                    finally
+                    {
+                        Return(rsa);
+                    }
                 }
                 default:
                 {
@@ -200,6 +212,35 @@ public sealed class VerificationKey
             return false;
         }
     }
+
+    /// <summary>
+    /// An imported ECDSA or RSA instance of this key, from the pool or new: importing the SubjectPublicKeyInfo (a point
+    /// check for ECDSA) costs about as much as a verification, and an anchor's key verifies many signatures. An instance
+    /// is used by one caller at a time (.NET does not promise concurrent use of one); the pool keeps as many as were
+    /// used at once, at most <see cref="MaxPooled"/>.
+    /// </summary>
+    private AsymmetricAlgorithm Rent()
+    {
+        if (_pool.TryTake(out var pooled)) return pooled;
+        if (Family == KeyFamily.Ecdsa)
+        {
+            var ec = ECDsa.Create();
+            ec.ImportSubjectPublicKeyInfo(_spki, out _);
+            return ec;
+        }
+        var rsa = RSA.Create();
+        rsa.ImportSubjectPublicKeyInfo(_spki, out _);
+        return rsa;
+    }
+
+    private void Return(AsymmetricAlgorithm algorithm)
+    {
+        if (_pool.Count < MaxPooled) _pool.Add(algorithm);
+        else algorithm.Dispose();
+    }
+
+    private const int MaxPooled = 16;
+    private readonly System.Collections.Concurrent.ConcurrentBag<AsymmetricAlgorithm> _pool = [];
 
     /// <summary>Whether this is the same key as <paramref name="other"/> (same SubjectPublicKeyInfo).</summary>
     public bool SameKey(VerificationKey other) => other is not null && other.Fingerprint == Fingerprint;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Bollard.Core.Oci;
 using Bollard.Core.Registry.Hooks;
 using Bollard.Trust.Signatures;
@@ -35,6 +36,8 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
     private readonly DecisionCache _cache;
     private readonly ISignatureOrigin? _origin;
     private readonly ConcurrentDictionary<(string, Digest, long), Lazy<Task<PolicyDecision>>> _inFlight = new();
+    private readonly ConditionalWeakTable<TrustPolicy, ResolvedAnchors> _anchors = [];
+    private long _anchorGeneration;
 
     /// <param name="verifiers">The verifier of a format; default <see cref="SignatureVerifiers.For"/> (tests may give their own).</param>
     /// <param name="origin">Where signatures of a repository come from besides this registry (the mirror), if anywhere.</param>
@@ -156,7 +159,25 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
         }
     }
 
-    private async Task<(List<TrustAnchor> Anchors, Dictionary<string, string> Problems)> ResolveAnchorsAsync(TrustPolicy policy, CancellationToken ct)
+    /// <summary>
+    /// A policy's anchors with its server keys resolved, kept per policy instance (the policy source keeps one per stored
+    /// version) until <see cref="InvalidateAll"/> (a policy or a server key changed) or the cache TTL: the key store is
+    /// not read for every uncached decision, and the same <see cref="KeyAnchor"/> instances keep their parsed keys.
+    /// </summary>
+    private async Task<(IReadOnlyList<TrustAnchor> Anchors, IReadOnlyDictionary<string, string> Problems)> ResolveAnchorsAsync(TrustPolicy policy, CancellationToken ct)
+    {
+        long generation = Interlocked.Read(ref _anchorGeneration);
+        var now = _time.GetUtcNow();
+        if (_anchors.TryGetValue(policy, out var known) && known.Generation == generation && known.Until > now) return (known.Anchors, known.Problems);
+        var (anchors, problems) = await ResolveAnchorsNowAsync(policy, ct).ConfigureAwait(false);
+        // Resolved under `generation`: if an invalidation came meanwhile, the next decision sees the mismatch and resolves again.
+        _anchors.AddOrUpdate(policy, new ResolvedAnchors(generation, now + _options.CacheTtl, anchors, problems));
+        return (anchors, problems);
+    }
+
+    private sealed record ResolvedAnchors(long Generation, DateTimeOffset Until, IReadOnlyList<TrustAnchor> Anchors, IReadOnlyDictionary<string, string> Problems);
+
+    private async Task<(List<TrustAnchor> Anchors, Dictionary<string, string> Problems)> ResolveAnchorsNowAsync(TrustPolicy policy, CancellationToken ct)
     {
         var anchors = new List<TrustAnchor>(policy.Signers.Count);
         var problems = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -255,7 +276,8 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
     {
         var now = _time.GetUtcNow();
         var selected = TrustPolicySelector.Select(await _policies.ListAsync(ct).ConfigureAwait(false), repository.Value);
-        var (anchors, problems) = selected is null ? ([], new Dictionary<string, string>(StringComparer.Ordinal))
+        (IReadOnlyList<TrustAnchor> anchors, IReadOnlyDictionary<string, string> problems) = selected is null
+            ? ([], new Dictionary<string, string>(StringComparer.Ordinal))
             : await ResolveAnchorsAsync(selected.Policy, ct).ConfigureAwait(false);
         var (verdicts, notes) = await VerifyAsync(repository, digest, anchors, now, ct).ConfigureAwait(false);
         return new SignatureReport(selected?.Policy.Name, selected?.Version, anchors.Select(a => a.Name).ToList(), problems, verdicts, notes);
@@ -265,7 +287,11 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
 
     public void Invalidate(Digest digest) => _cache.Invalidate(digest);
 
-    public void InvalidateAll() => _cache.InvalidateAll();
+    public void InvalidateAll()
+    {
+        Interlocked.Increment(ref _anchorGeneration);
+        _cache.InvalidateAll();
+    }
 
     private static partial class Log
     {

@@ -170,6 +170,8 @@ public sealed class SignatureDiscovery(IArtifactSource source, DiscoveryLimits? 
 
     private async Task<byte[]?> ReadLayerAsync(Run run, Descriptor layer, string what, CancellationToken ct)
     {
+        // cosign signers of one image share one payload: every layer of their .sig manifest names the same blob, read once.
+        if (run.Blobs.TryGetValue(layer.Digest, out var known)) return known;
         if (layer.Size > _limits.MaxLayerBytes)
         {
             run.Warnings.Add($"{what} is {layer.Size} bytes, over the limit of {_limits.MaxLayerBytes}; skipped");
@@ -184,6 +186,7 @@ public sealed class SignatureDiscovery(IArtifactSource source, DiscoveryLimits? 
         {
             byte[] content = await source.ReadBlobAsync(run.Repository, layer.Digest, Math.Min(_limits.MaxLayerBytes, Math.Max(layer.Size, 0)), ct).ConfigureAwait(false);
             run.BytesRead += content.LongLength;
+            run.Blobs[layer.Digest] = content;
             return content;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException)
@@ -200,6 +203,9 @@ public sealed class SignatureDiscovery(IArtifactSource source, DiscoveryLimits? 
         public List<FoundSignature> Found { get; } = [];
         public List<string> Warnings { get; } = [];
         public long BytesRead { get; set; }
+
+        /// <summary>The layers read so far, by digest (each distinct blob is read and counted against the byte limit once).</summary>
+        public Dictionary<Digest, byte[]> Blobs { get; } = [];
 
         /// <summary>How many more signatures may be read.</summary>
         public int Room => Math.Max(0, limits.MaxSignatures - Found.Count);

@@ -304,6 +304,45 @@ public sealed class CosignVerifierTests
     }
 
     [Fact]
+    public void ManyKeys_EachIsNamed_OnceOneVerifiesTheOthersAreNotTried_AndTheSameKeyTwiceCountsTwice()
+    {
+        using var k1 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var k2 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var k3 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        byte[] payload = CosignProducer.Payload(new SigningInput("", "team/app", Digest.Sha256Of("image"u8), "m", 5, Now));
+        byte[] signature = k2.SignData(payload, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        var found = CosignVectors.Found(payload, new Dictionary<string, string> { [CosignAnnotations.Signature] = Convert.ToBase64String(signature) }, Digest.Sha256Of("image"u8));
+
+        var verdict = Verify(found, "team/app",
+            new KeyAnchor("k1", k1.ExportSubjectPublicKeyInfoPem()), new KeyAnchor("k2", k2.ExportSubjectPublicKeyInfoPem()),
+            new KeyAnchor("k3", k3.ExportSubjectPublicKeyInfoPem()), new KeyAnchor("k2-again", k2.ExportSubjectPublicKeyInfoPem()));
+
+        Assert.Equal(["k2", "k2-again"], verdict.TrustedBy);
+        Assert.StartsWith("the signature does not verify with key k1 (ECDSA P-256, sha256:", verdict.Anchors[0].Reason, StringComparison.Ordinal);
+        Assert.StartsWith("verified with key k2 (", verdict.Anchors[1].Reason, StringComparison.Ordinal);
+        Assert.StartsWith("the signature is key k2's (sha256:", verdict.Anchors[2].Reason, StringComparison.Ordinal);
+        Assert.Contains("not key k3's (ECDSA P-256, sha256:", verdict.Anchors[2].Reason, StringComparison.Ordinal);
+        Assert.False(verdict.Anchors[2].Trusted);
+        Assert.True(verdict.Anchors[3].Trusted);
+    }
+
+    [Fact]
+    public void Sha1Signature_AmongManyKeys_IsNamedForEachKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        byte[] payload = CosignProducer.Payload(new SigningInput("", "team/app", Digest.Sha256Of("image"u8), "m", 5, Now));
+        byte[] signature = key.SignData(payload, HashAlgorithmName.SHA1, DSASignatureFormat.Rfc3279DerSequence);
+        var found = CosignVectors.Found(payload, new Dictionary<string, string> { [CosignAnnotations.Signature] = Convert.ToBase64String(signature) }, Digest.Sha256Of("image"u8));
+
+        var verdict = Verify(found, "team/app", new KeyAnchor("other", other.ExportSubjectPublicKeyInfoPem()), new KeyAnchor("k", key.ExportSubjectPublicKeyInfoPem()));
+
+        Assert.Empty(verdict.TrustedBy);
+        Assert.StartsWith("the signature does not verify with key other (", verdict.Anchors[0].Reason, StringComparison.Ordinal);
+        Assert.Equal("the signature is made with SHA-1, which is not accepted (key k)", verdict.Anchors[1].Reason);
+    }
+
+    [Fact]
     public void SignatureCopiedFromAnotherRepository_DoesNotCount()
     {
         // The key-1 signature, copied with its payload into the .sig tag of the same image in another repository.

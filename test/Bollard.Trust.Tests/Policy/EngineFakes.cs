@@ -69,8 +69,15 @@ internal sealed class MemoryArtifactSource : IArtifactSource
     public Task<IReadOnlyList<ArtifactReferrer>> ListReferrersAsync(string repository, Digest subject, int max, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<ArtifactReferrer>>([]);
 
-    public Task<byte[]> ReadBlobAsync(string repository, Digest digest, long maxBytes, CancellationToken ct) =>
-        _blobs.TryGetValue(digest, out var bytes) ? Task.FromResult(bytes) : throw new FileNotFoundException(digest.ToString());
+    public Task<byte[]> ReadBlobAsync(string repository, Digest digest, long maxBytes, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _blobReads);
+        return _blobs.TryGetValue(digest, out var bytes) ? Task.FromResult(bytes) : throw new FileNotFoundException(digest.ToString());
+    }
+
+    private int _blobReads;
+
+    public int BlobReads => Volatile.Read(ref _blobReads);
 }
 
 /// <summary>
@@ -145,7 +152,15 @@ internal sealed class MemoryScanFacts : IScanFactsSource
 
 internal sealed class MemoryServerKeys : IServerKeyResolver
 {
+    private int _reads;
+
     public Dictionary<string, string> Keys { get; } = [];
 
-    public Task<string?> GetPublicKeyPemAsync(string name, CancellationToken ct) => Task.FromResult(Keys.GetValueOrDefault(name));
+    public int Reads => Volatile.Read(ref _reads);
+
+    public Task<string?> GetPublicKeyPemAsync(string name, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _reads);
+        return Task.FromResult(Keys.GetValueOrDefault(name));
+    }
 }

@@ -197,6 +197,47 @@ public sealed class TrustEngineTests
     }
 
     [Fact]
+    public async Task Server_keys_are_read_once_per_policy_until_invalidate_all()
+    {
+        var policy = TrustPolicyParser.Parse("""{"name":"prod","namespace":"prod/**","mode":"enforce","signers":{"ci":{"serverKey":"ci-key"}},"require":"ci"}""");
+        Use(policy);
+        _keys.Keys["ci-key"] = Ci.PublicKeyPem;
+        _artifacts.Sign("prod/app", Image, Ci);
+        _artifacts.Sign("prod/app", OtherImage, Ci);
+        var engine = Engine();
+        Assert.True((await Decide(engine)).Allowed);
+        Assert.True((await engine.DecideAsync(Repo, OtherImage, DecisionPoint.Admission, CancellationToken.None)).Allowed);
+        Assert.True((await engine.DecideAsync(Repo, Image, DecisionPoint.PolicyTest, CancellationToken.None)).Allowed);
+        Assert.Equal(1, _keys.Reads);
+
+        // A key deleted (the server calls InvalidateAll) stops counting at the next decision.
+        _keys.Keys.Remove("ci-key");
+        engine.InvalidateAll();
+        Assert.Equal(["requirement ci: ci: server key ci-key does not exist"], (await Decide(engine)).Violations);
+        Assert.Equal(2, _keys.Reads);
+
+        // The resolution lives no longer than the cache TTL either.
+        _keys.Keys["ci-key"] = Ci.PublicKeyPem;
+        _time.Advance(new TrustEngineOptions().CacheTtl + TimeSpan.FromSeconds(1));
+        Assert.True((await engine.DecideAsync(Repo, Image, DecisionPoint.PolicyTest, CancellationToken.None)).Allowed);
+        Assert.Equal(3, _keys.Reads);
+    }
+
+    [Fact]
+    public async Task Signers_sharing_one_payload_cost_one_blob_read()
+    {
+        // cosign signers of one image sign the same payload: the .sig layers all name one blob.
+        Use(KeyPolicy("{\"allOf\":[\"dev\",\"ci\",\"release\"]}"));
+        _artifacts.Sign("prod/app", Image, Dev);
+        _artifacts.Sign("prod/app", Image, Ci);
+        _artifacts.Sign("prod/app", Image, Release);
+        var decision = await Decide(Engine());
+        Assert.True(decision.Allowed, string.Join("; ", decision.Violations));
+        Assert.Equal(3, decision.Signatures.Count);
+        Assert.Equal(1, _artifacts.BlobReads);
+    }
+
+    [Fact]
     public async Task Verification_is_bounded()
     {
         Use(KeyPolicy("\"release\""));
