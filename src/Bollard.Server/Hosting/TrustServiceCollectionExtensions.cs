@@ -4,6 +4,7 @@ using Bollard.Scanning.Pipeline;
 using Bollard.Server.Management;
 using Bollard.Server.Trust;
 using Bollard.Trust.Policy;
+using Bollard.Trust.Signing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -37,6 +38,8 @@ public static class TrustServiceCollectionExtensions
             sp.GetRequiredService<ScanService>().ExceptionsChanged += caches.ExceptionsChanged;
             var engine = sp.GetRequiredService<TrustEngine>();
             caches.AllChanged += engine.InvalidateAll;
+            // A server key added or deleted changes what policies naming it (serverKey) decide.
+            if (sp.GetService<ServerSigningKeys>() is { } keys) keys.KeysChanged += caches.ServerKeysChanged;
             caches.ImageInvalidated += (repository, digest) =>
             {
                 if (repository is { } r) engine.Invalidate(r, digest);

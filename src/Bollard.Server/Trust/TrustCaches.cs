@@ -25,6 +25,9 @@ public sealed class TrustCaches(StoredPolicySource policies, StoredScanFacts sca
         AllChanged?.Invoke();
     }
 
+    /// <summary>A server-held signing key was added or deleted: decisions of policies naming it (serverKey) change.</summary>
+    public void ServerKeysChanged() => AllChanged?.Invoke();
+
     public void ExceptionsChanged()
     {
         scanFacts.ExceptionsChanged();

@@ -25,6 +25,12 @@ public sealed partial class ServerSigningKeys(
     IImageSigningKeyStore store, Func<KeyEncryptionKey> kek, AccessEvaluator access, IIdentityStore identities, AuditRecorder audit,
     IManifestReader manifests, RegistryArtifactSinkFactory sinks, SignatureAttacherOptions attacherOptions, TimeProvider time)
 {
+    /// <summary>
+    /// A key was added or deleted (after the store changed): policies naming it as <c>serverKey</c> decide otherwise now,
+    /// so the server drops its cached trust decisions (TrustServiceCollectionExtensions subscribes). A handler must not throw.
+    /// </summary>
+    public event Action? KeysChanged;
+
     /// <summary>Keys one server holds at most.</summary>
     public const int MaxKeys = 1000;
 
@@ -103,6 +109,7 @@ public sealed partial class ServerSigningKeys(
     {
         IdentityService.RequireAdmin(caller);
         if (!await store.DeleteAsync(name, ct).ConfigureAwait(false)) throw new ManagementException(ManagementError.NotFound, $"no signing key '{name}'");
+        KeysChanged?.Invoke();
         audit.Record(caller.Principal.Name, caller.ClientAddress, "signing-key.delete", "success", reference: $"key {name}");
     }
 
@@ -266,6 +273,7 @@ public sealed partial class ServerSigningKeys(
             signer.CertificateChainPem, list, caller.Principal.Name, now) { UpdatedAt = now };
         if (!await store.AddAsync(record, ct).ConfigureAwait(false))
             throw new ManagementException(ManagementError.Conflict, $"a signing key '{name}' exists");
+        KeysChanged?.Invoke();
         audit.Record(caller.Principal.Name, caller.ClientAddress, $"signing-key.{how}", "success", reference: $"key {name}",
             detail: $"{record.Algorithm} {record.Fingerprint}; principals {string.Join(',', list)}");
         return record;
