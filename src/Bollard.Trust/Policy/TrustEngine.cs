@@ -128,7 +128,7 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
         {
             var (anchors, problems) = await ResolveAnchorsAsync(policy, ct).ConfigureAwait(false);
             spans?.End(ref spans.Anchors);
-            var found = await _discovery.FindAsync(repository.Value, digest, ct).ConfigureAwait(false);
+            var found = await FindAsync(repository, digest, ct).ConfigureAwait(false);
             spans?.End(ref spans.Discovery);
             var (verdicts, notes) = Verify(repository, digest, found, anchors, now);
             spans?.End(ref spans.Verification);
@@ -198,9 +198,15 @@ public sealed partial class TrustEngine : ITrustDecisions, ITrustDecisionCache, 
     private async Task<(List<SignatureVerdict> Verdicts, List<string> Notes)> VerifyAsync(RepositoryName repository, Digest digest,
         IReadOnlyList<TrustAnchor> anchors, DateTimeOffset now, CancellationToken ct)
     {
-        if (_origin is not null) await _origin.BringSignaturesAsync(repository, digest, ct).ConfigureAwait(false);
-        var found = await _discovery.FindAsync(repository.Value, digest, ct).ConfigureAwait(false);
+        var found = await FindAsync(repository, digest, ct).ConfigureAwait(false);
         return Verify(repository, digest, found, anchors, now);
+    }
+
+    /// <summary>The image's signatures, after the origin (the mirror) brought those made upstream.</summary>
+    private async Task<DiscoveryResult> FindAsync(RepositoryName repository, Digest digest, CancellationToken ct)
+    {
+        if (_origin is not null) await _origin.BringSignaturesAsync(repository, digest, ct).ConfigureAwait(false);
+        return await _discovery.FindAsync(repository.Value, digest, ct).ConfigureAwait(false);
     }
 
     private (List<SignatureVerdict> Verdicts, List<string> Notes) Verify(RepositoryName repository, Digest digest, DiscoveryResult found,
