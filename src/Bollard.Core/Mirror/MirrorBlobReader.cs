@@ -49,7 +49,9 @@ public sealed class MirrorBlobReader(
 
     private async Task<BlobInfo> StatCoreAsync(RepositoryName repository, Digest digest, RegistryActor? actor, CancellationToken ct)
     {
-        if (router.Resolve(repository) is not { } route || await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false))
+        if (router.Resolve(repository) is not { } route) return await InnerStatAsync(repository, digest, actor, ct).ConfigureAwait(false);
+        RefuseDenied(route, digest);
+        if (await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false))
             return await InnerStatAsync(repository, digest, actor, ct).ConfigureAwait(false);
         var (linked, fetch) = await FindAsync(route, digest, actor, ct).ConfigureAwait(false);
         if (linked is not null) return linked;
@@ -70,6 +72,7 @@ public sealed class MirrorBlobReader(
     private async Task<Stream> OpenCoreAsync(RepositoryName repository, Digest digest, ByteRange? range, RegistryActor? actor, CancellationToken ct)
     {
         if (router.Resolve(repository) is not { } route) return await InnerOpenAsync(repository, digest, range, actor, ct).ConfigureAwait(false);
+        RefuseDenied(route, digest);
         if (await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false)) return await HitAsync(route, digest, range, actor, ct).ConfigureAwait(false);
         var (linked, fetch) = await FindAsync(route, digest, actor, ct).ConfigureAwait(false);
         if (linked is not null) return await HitAsync(route, digest, range, actor, ct).ConfigureAwait(false);
@@ -96,14 +99,43 @@ public sealed class MirrorBlobReader(
     /// </summary>
     private async Task<(BlobInfo? Linked, SpooledFetch? Fetch)> FindAsync(MirrorRoute route, Digest digest, RegistryActor? actor, CancellationToken ct)
     {
-        if (await manifests.FindReferencingManifestAsync(route.Local, digest, ReferenceKind.Blob, ct).ConfigureAwait(false) is null)
+        if (await manifests.FindReferencingManifestAsync(route.Local, digest, ReferenceKind.Blob, ct).ConfigureAwait(false) is not { } manifest)
             throw new OciException(OciErrors.BlobUnknown, $"{digest} (no manifest of {route.Local} references it, so the mirror does not fetch it)");
         if (await LinkStoredAsync(route, digest, actor, ct).ConfigureAwait(false) is { } info) return (info, null);
-        // DenyDigests are digests that never come in: a known-bad layer is refused like a known-bad manifest (the manifest
-        // reader judges only manifests, so without this a denied layer of an allowed image was fetched and served).
+        return (null, fetches.StartOrJoin(route, digest, actor, await DeclaredSizeAsync(route, manifest, digest, ct).ConfigureAwait(false)));
+    }
+
+    /// <summary>
+    /// The blob's size as the referencing manifest declares it (the manifest is verified by its digest): the bound of an
+    /// upstream response without <c>Content-Length</c> (chunked), and its length for clients before the transfer ends.
+    /// Null when the manifest does not say (not parseable here, or a size below zero).
+    /// </summary>
+    private async Task<long?> DeclaredSizeAsync(MirrorRoute route, Digest manifest, Digest digest, CancellationToken ct)
+    {
+        if (await manifests.GetAsync(route.Local, manifest, ct).ConfigureAwait(false) is not { } record) return null;
+        ParsedManifest parsed;
+        try
+        {
+            parsed = ManifestParser.Parse(record.Content, record.MediaType);
+        }
+        catch (OciException)
+        {
+            return null;
+        }
+        foreach (var d in (parsed.Config is { } c ? new[] { c } : []).Concat(parsed.Layers))
+            if (d.Digest == digest && d.Size >= 0) return d.Size;
+        return null;
+    }
+
+    /// <summary>
+    /// DenyDigests are digests that never come in, nor go out, through the mirror: a known-bad layer is refused like a
+    /// known-bad manifest (the manifest reader judges only manifests), before anything else, so bytes another
+    /// repository holds are not linked here and bytes linked before the digest was denied are not served.
+    /// </summary>
+    private void RefuseDenied(MirrorRoute route, Digest digest)
+    {
         if (_vetting.GetOrAdd(route.Upstream, u => new MirrorVetting(u)).CheckDigest(digest) is { } denied)
             throw new OciException(OciErrors.Denied, $"{route.Local}@{digest} is not let in from upstream {route.Upstream.Name}: {denied}");
-        return (null, fetches.StartOrJoin(route, digest, actor));
     }
 
     private readonly ConcurrentDictionary<UpstreamOptions, MirrorVetting> _vetting = new();

@@ -42,6 +42,9 @@ public sealed class SpooledFetch
 
     public Digest Digest { get; }
 
+    /// <summary>The size the referencing manifest declares, when known (<see cref="BlobFetches.StartOrJoin"/>).</summary>
+    public long? DeclaredSize { get; init; }
+
     internal string SpoolPath { get; }
 
     /// <summary>Bytes written to the spool so far.</summary>
@@ -63,7 +66,8 @@ public sealed class SpooledFetch
 
     /// <summary>
     /// A stream over the spooled bytes (the <paramref name="range"/>, or the whole blob), which waits for bytes not yet
-    /// released and fails when the fetch fails. Null when the spool is gone (the fetch has completed: read the store).
+    /// released and fails when the fetch fails. Null when the spool is gone (the fetch has completed, or its verified
+    /// spool is being moved into the store: wait for <see cref="Completion"/>, then read the store).
     /// </summary>
     public Stream? OpenSpool(ByteRange? range)
     {
@@ -71,13 +75,22 @@ public sealed class SpooledFetch
         {
             if (_spoolDeleted) return null;
             if (_failure is not null) throw _failure;
-            // Opened under the lock: the spool is deleted under it too, so it exists here. Once open, the handle keeps
-            // the bytes readable after the file is deleted (FileShare.Delete), so a reader never races the cleanup.
-            var file = new FileStream(SpoolPath, new FileStreamOptions
+            // Opened under the lock: the spool is deleted under it too. Once open, the handle keeps the bytes readable
+            // after the file is deleted or moved (FileShare.Delete), so a reader never races the cleanup.
+            FileStream file;
+            try
             {
-                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
-                Options = FileOptions.Asynchronous, BufferSize = 0,
-            });
+                file = new FileStream(SpoolPath, new FileStreamOptions
+                {
+                    Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
+                    Options = FileOptions.Asynchronous, BufferSize = 0,
+                });
+            }
+            catch (FileNotFoundException) when (_verified)
+            {
+                // A verified spool is being moved into the store (IBlobStore.TryCommitFileAsync): read the store once stored.
+                return null;
+            }
             return new SpoolReadStream(this, file, range?.Offset ?? 0, range is { } r ? r.Offset + r.Length : null);
         }
     }

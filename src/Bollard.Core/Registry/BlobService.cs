@@ -126,6 +126,36 @@ public sealed class BlobService(
         }
     }
 
+    /// <summary>
+    /// Stores a blob whose bytes the caller has already hashed and verified, from a local file it owns (the mirror's
+    /// spool): the store takes the file as it is where it can (<see cref="IBlobStore.TryCommitFileAsync"/>: fsync and
+    /// rename, no second copy or hash), else the bytes go through <see cref="UploadMonolithicAsync"/> (verified again).
+    /// Same rules as an upload: upload checks before and after, pinned against GC from the commit to the link, linked
+    /// with its event. Afterwards the file is gone, or still at <paramref name="path"/> for the caller to delete.
+    /// </summary>
+    internal async Task<BlobInfo> CommitVerifiedFileAsync(RepositoryName repository, Digest digest, string path, long size, RegistryActor actor, CancellationToken ct)
+    {
+        await CheckUploadAsync(repository, actor, ct).ConfigureAwait(false);
+        await using (var pin = (await PinAsync(digest, ct).ConfigureAwait(false)).ConfigureAwait(false))
+        {
+            if (await blobs.TryCommitFileAsync(path, digest, size, ct).ConfigureAwait(false))
+            {
+                var info = new BlobInfo(digest, size);
+                // Asked again before the link: uploads that finished meanwhile may have used the room up (the bytes stay unlinked, for GC).
+                await CheckUploadAsync(repository, actor, ct).ConfigureAwait(false);
+                await RegistryWrites.LinkBlobAsync(metadata, repository, info, "upload", actor, time.GetUtcNow(), ct).ConfigureAwait(false);
+                return info;
+            }
+        }
+        var source = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
+            Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0,
+        });
+        await using (source.ConfigureAwait(false))
+            return await UploadMonolithicAsync(repository, digest, source, size, actor, ct).ConfigureAwait(false);
+    }
+
     public async Task<UploadStatus> GetUploadAsync(RepositoryName repository, string uploadId, string owner, CancellationToken ct)
     {
         long length = await FindAsync(repository, uploadId, owner, ct).ConfigureAwait(false);

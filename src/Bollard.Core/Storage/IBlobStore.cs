@@ -64,6 +64,17 @@ public interface IBlobStore
     /// since it was verified), or a writer holds it; nothing is moved.</exception>
     ValueTask<bool> CommitUploadAsync(string uploadId, Digest digest, long size, CancellationToken ct);
 
+    /// <summary>
+    /// Moves a complete local file, whose bytes the caller has verified to be <paramref name="digest"/>'s, into the
+    /// store without reading it again (the mirror's spool, <see cref="Mirror.BlobFetches"/>): made durable and installed
+    /// atomically, as <see cref="CommitUploadAsync"/> does. No writer may hold the file any more; readers may.
+    /// When the blob exists already the file is just dropped. Afterwards the file is gone from <paramref name="path"/>.
+    /// A store that cannot take a file returns false (the default) and leaves it; the caller then copies the bytes
+    /// through an upload.
+    /// </summary>
+    /// <exception cref="UploadConflictException">The file does not hold <paramref name="size"/> bytes; nothing is installed.</exception>
+    ValueTask<bool> TryCommitFileAsync(string path, Digest digest, long size, CancellationToken ct) => ValueTask.FromResult(false);
+
     /// <returns>false when there was no such upload data. Idempotent.</returns>
     ValueTask<bool> DeleteUploadAsync(string uploadId, CancellationToken ct);
 

@@ -140,6 +140,39 @@ public sealed class FileSystemBlobStore : IBlobStore
         return ValueTask.FromResult(true);
     }
 
+    /// <summary>
+    /// Renames the file into <c>uploads/</c> under a fresh id (on another filesystem <see cref="File.Move(string, string)"/>
+    /// copies it there instead: still never a partial blob in <c>blobs/</c>, and a crash leaves only stray upload data,
+    /// which expiry removes), checks its size, fsyncs it and installs it like an upload: no second copy, no second hash.
+    /// </summary>
+    public ValueTask<bool> TryCommitFileAsync(string path, Digest digest, long size, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string staged = UploadPath(Guid.NewGuid().ToString("N"));
+        try
+        {
+            File.Move(path, staged, overwrite: false);
+            // Readers of the old path may still hold the file open (a client finishing its download): shared, not exclusive.
+            using (var file = new FileStream(staged, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None))
+            {
+                if (file.Length != size)
+                {
+                    long actual = file.Length;
+                    file.Dispose();
+                    File.Delete(staged);
+                    throw new UploadConflictException($"the file holds {actual} bytes, not the {size} that were verified");
+                }
+                if (Options.Fsync) file.Flush(flushToDisk: true);
+            }
+            Install(staged, digest);
+        }
+        catch (Exception e) when (FileSystemErrors.TryTranslate(e, out var translated))
+        {
+            throw translated;
+        }
+        return ValueTask.FromResult(true);
+    }
+
     public ValueTask<bool> DeleteUploadAsync(string uploadId, CancellationToken ct)
     {
         if (!IsUploadId(uploadId)) return ValueTask.FromResult(false);

@@ -117,21 +117,49 @@ public sealed class MirrorBlobReaderTests : IDisposable
     }
 
     [Fact]
-    public async Task EndlessStreamWithoutLength_IsCutAtMaxBlobBytes_StatFails_NothingIsStored()
+    public async Task EndlessStreamWithoutLength_IsCutAtTheManifestsSize_ReadersFail_NothingIsStored()
     {
         using var f = new MirrorBlobFixture(u => u.MaxBlobBytes = 4 * 1024 * 1024);
-        var digest = Digest.Sha256Of(new byte[10]);
-        await f.ReferenceAsync(digest, 10);
+        var digest = Digest.Sha256Of(new byte[100_000]);
+        await f.ReferenceAsync(digest, 100_000);
         var endless = new EndlessStream();
         f.Upstream.Serve = _ => new UpstreamBlob(endless, null);
 
-        var e = await Assert.ThrowsAsync<OciException>(() => f.Reader.StatAsync(Repo, digest, Client, CancellationToken.None));
-        Assert.Equal(OciErrors.Unavailable, e.Error);
+        // The size is the manifest's, so a client has it at once (the transfer then fails before its end).
+        Assert.Equal(100_000, (await f.Reader.StatAsync(Repo, digest, Client, CancellationToken.None)).Size);
         await f.IdleAsync();
-        Assert.InRange(endless.Sent, 4 * 1024 * 1024, 5 * 1024 * 1024);
+        // Cut one byte past the manifest's size, not at MaxBlobBytes.
+        Assert.Equal(1, f.Upstream.BlobOpens);
+        Assert.Equal(100_001, endless.Sent);
         Assert.Null(await f.Blobs.StatAsync(digest, CancellationToken.None));
         Assert.Empty(f.SpoolFiles());
         Assert.Equal(1, f.Counters.For("up").Errors[UpstreamFailure.Invalid]);
+    }
+
+    [Fact]
+    public async Task ChunkedUpstream_WithoutContentLength_IsStreamedAtOnce_WithTheManifestsSize_AndStored()
+    {
+        byte[] bytes = MirrorBlobFixture.RandomBytes(2 * 1024 * 1024 + 5);
+        var digest = Digest.Sha256Of(bytes);
+        await _f.ReferenceAsync(digest, bytes.Length);
+        var upstream = new GatedStream(bytes, freeBytes: 1024 * 1024);
+        _f.Upstream.Serve = d => d == digest ? new UpstreamBlob(upstream, null) : null;
+
+        // The upstream holds its second half: the size (and the first bytes) must not wait for the end of the transfer.
+        var info = await _f.Reader.StatAsync(Repo, digest, Client, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(bytes.Length, info.Size);
+        Assert.False(upstream.Finished);
+        await using (var stream = await _f.Reader.OpenAsync(Repo, digest, null, Client, CancellationToken.None))
+        {
+            byte[] first = new byte[1000];
+            Assert.True(await stream.ReadAsync(first).AsTask().WaitAsync(TimeSpan.FromSeconds(20)) > 0);
+            upstream.Open();
+            var rest = await ReadAllAsync(stream);
+            Assert.Equal(bytes, first.Take(bytes.Length - rest.Length).Concat(rest).ToArray());
+        }
+        await _f.IdleAsync();
+        Assert.True(await _f.Repositories.IsBlobLinkedAsync(Repo, digest, CancellationToken.None));
+        Assert.Equal(bytes.Length, (await _f.Blobs.StatAsync(digest, CancellationToken.None))!.Size);
     }
 
     [Fact]
@@ -220,6 +248,29 @@ public sealed class MirrorBlobReaderTests : IDisposable
             Assert.Equal(bytes, await ReadAllAsync(stream));
         Assert.Equal(0, _f.Upstream.BlobOpens);
         Assert.True(await _f.Repositories.IsBlobLinkedAsync(Repo, digest, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task DeniedDigestStoredInAnotherRepository_IsNeitherLinkedNorServed_ThroughTheMirror()
+    {
+        byte[] bytes = MirrorBlobFixture.RandomBytes(1000);
+        var digest = Digest.Sha256Of(bytes);
+        using var f = new MirrorBlobFixture(u => u.DenyDigests = [digest.ToString()]);
+        await f.BlobService.UploadMonolithicAsync(RepositoryName.Parse("team/app"), digest, new MemoryStream(bytes), bytes.Length, Client, CancellationToken.None);
+        await f.ReferenceAsync(digest, bytes.Length);
+
+        var stat = await Assert.ThrowsAsync<OciException>(() => f.Reader.StatAsync(Repo, digest, Client, CancellationToken.None));
+        Assert.Equal(OciErrors.Denied, stat.Error);
+        var open = await Assert.ThrowsAsync<OciException>(() => f.Reader.OpenAsync(Repo, digest, null, Client, CancellationToken.None));
+        Assert.Equal(OciErrors.Denied, open.Error);
+        Assert.False(await f.Repositories.IsBlobLinkedAsync(Repo, digest, CancellationToken.None));
+        Assert.Equal(0, f.Upstream.BlobOpens);
+
+        // Linked before the digest was denied (another way in): still not served through the mirror repository.
+        await f.BlobService.TryMountAsync(Repo, digest, RepositoryName.Parse("team/app"), _ => ValueTask.FromResult(true), Client, CancellationToken.None);
+        Assert.True(await f.Repositories.IsBlobLinkedAsync(Repo, digest, CancellationToken.None));
+        open = await Assert.ThrowsAsync<OciException>(() => f.Reader.OpenAsync(Repo, digest, null, Client, CancellationToken.None));
+        Assert.Equal(OciErrors.Denied, open.Error);
     }
 
     [Fact]
