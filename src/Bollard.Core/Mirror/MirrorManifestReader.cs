@@ -21,6 +21,8 @@ namespace Bollard.Core.Mirror;
 /// counted (<see cref="MirrorCounters"/>; upstream errors not here: the upstream client counts each failed request once) and reported (<see cref="IMirrorFetchObserver"/>). A new image's signatures
 /// and referrers follow in the background (<see cref="MirrorSignatureFetches"/>). Thread-safe.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The semaphore's wait handle is never created (no AvailableWaitHandle), so it holds nothing to release; it lives as long as the process.")]
 public sealed class MirrorManifestReader(
     IManifestReader inner,
     MirrorRouter router,
@@ -34,6 +36,13 @@ public sealed class MirrorManifestReader(
     MirrorSignatureFetches? signatures = null) : IManifestReader
 {
     private readonly SingleFlight<(string Repository, string Reference), ManifestRecord?> _flights = new();
+
+    /// <summary>
+    /// Upstream manifest requests (GET and HEAD) in flight at once, at most <see cref="MirrorOptions.MaxConcurrentFetches"/>
+    /// (as blob fetches, in a pool of their own so long blob transfers never hold manifests up): a sync of many images,
+    /// or many clients missing different manifests, wait for a slot instead of opening any number of upstream requests.
+    /// </summary>
+    private readonly SemaphoreSlim _slots = new(router.Options.MaxConcurrentFetches, router.Options.MaxConcurrentFetches);
     private readonly ConcurrentDictionary<UpstreamOptions, MirrorVetting> _vetting = new();
 
     /// <summary>Bollard's own reads (scanner, trust, signatures of a fetched image): fetch on a miss, never limited.</summary>
@@ -126,7 +135,7 @@ public sealed class MirrorManifestReader(
         UpstreamManifest? fetched;
         try
         {
-            fetched = await upstream.GetManifestAsync(route, reference, CancellationToken.None).ConfigureAwait(false);
+            fetched = await BoundedAsync(() => upstream.GetManifestAsync(route, reference, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (UpstreamException e)
         {
@@ -172,7 +181,7 @@ public sealed class MirrorManifestReader(
         UpstreamManifestHead? head;
         try
         {
-            head = await upstream.HeadManifestAsync(route, reference, CancellationToken.None).ConfigureAwait(false);
+            head = await BoundedAsync(() => upstream.HeadManifestAsync(route, reference, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (UpstreamException e)
         {
@@ -201,7 +210,7 @@ public sealed class MirrorManifestReader(
         UpstreamManifest? fetched;
         try
         {
-            fetched = await upstream.GetManifestAsync(route, new Reference(null, head.Digest), CancellationToken.None).ConfigureAwait(false);
+            fetched = await BoundedAsync(() => upstream.GetManifestAsync(route, new Reference(null, head.Digest), CancellationToken.None)).ConfigureAwait(false);
         }
         catch (UpstreamException e)
         {
@@ -246,6 +255,20 @@ public sealed class MirrorManifestReader(
             && !(reference.Tag is { } tag && ManifestService.IsCosignSchemeTag(tag)))
             await signatures.EnqueueAsync(route.Local, digest, CancellationToken.None).ConfigureAwait(false);
         return await inner.GetAsync(route.Local, new Reference(null, digest), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>One upstream manifest request in a slot of <see cref="_slots"/> (each request is bounded by the upstream's timeout, so slots come free).</summary>
+    private async Task<T> BoundedAsync<T>(Func<Task<T>> request)
+    {
+        await _slots.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await request().ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
     }
 
     private void Vet(MirrorRoute route, string what, string? tag, Digest? digest)

@@ -33,7 +33,7 @@ public sealed class MirrorOptions : IValidatableObject
     /// <summary>Where blobs being fetched are spooled while clients read them (default: <c>DATADIR/mirror-spool</c>).</summary>
     public string? SpoolDir { get; set; }
 
-    /// <summary>Concurrent upstream blob fetches over all upstreams (misses beyond wait).</summary>
+    /// <summary>Concurrent upstream blob fetches over all upstreams, and as many manifest requests in their own pool (more wait).</summary>
     [Range(1, 1024)]
     public int MaxConcurrentFetches { get; set; } = 32;
 

@@ -13,7 +13,9 @@ namespace Bollard.Core.Mirror;
 /// stored credentials. Opened credentials are kept in memory and read again after <see cref="RereadAfter"/>, so servers
 /// sharing a database see each other's changes; this server's own changes apply at once. Thread-safe.
 /// </summary>
-public sealed class UpstreamCredentials(IUpstreamCredentialStore store, Func<KeyEncryptionKey> kek, MirrorOptions options, AuditRecorder audit, TimeProvider time)
+/// <param name="unreadable">Told once per stored row that does not open (the server logs it); null: not told.</param>
+public sealed class UpstreamCredentials(
+    IUpstreamCredentialStore store, Func<KeyEncryptionKey> kek, MirrorOptions options, AuditRecorder audit, TimeProvider time, Action<string>? unreadable = null)
 {
     /// <summary>How long opened credentials are used before the database is asked again.</summary>
     public static readonly TimeSpan RereadAfter = TimeSpan.FromSeconds(30);
@@ -39,8 +41,16 @@ public sealed class UpstreamCredentials(IUpstreamCredentialStore store, Func<Key
     public async ValueTask<UpstreamCredential?> StoredAsync(string upstream, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_opened.TryGetValue(upstream, out var entry) && now - entry.ReadAt < RereadAfter) return entry.Credential;
+        _opened.TryGetValue(upstream, out var entry);
+        if (entry is not null && now - entry.ReadAt < RereadAfter) return entry.Failure is { } known ? throw Fresh(known) : entry.Credential;
         var row = await store.GetAsync(upstream, ct).ConfigureAwait(false);
+        // A row that did not open is not tried again (nor logged again) until it changes: stored again here or by another
+        // server sharing the database (seen within RereadAfter), or removed.
+        if (row is not null && entry is { Failure: { } failure, FailedRow: { } failed } && SameRow(failed, row))
+        {
+            _opened[upstream] = entry with { ReadAt = now };
+            throw Fresh(failure);
+        }
         UpstreamCredential? credential = null;
         if (row is not null)
         {
@@ -50,14 +60,22 @@ public sealed class UpstreamCredentials(IUpstreamCredentialStore store, Func<Key
             }
             catch (Exception e) when (e is CryptographicException or InvalidOperationException or IOException or UnauthorizedAccessException)
             {
-                // Not cached: an admin who stores them again (or restores the key file) is heard at once.
-                throw new UpstreamException(UpstreamFailure.Unauthorized,
-                    $"upstream {upstream}: its stored credentials cannot be opened with this server's key-encryption key (Trust:KeyEncryptionKeyFile): {e.Message}; store them again with 'bollard mirror login {upstream}'", e);
+                var unopened = new UpstreamException(UpstreamFailure.Unauthorized,
+                    $"upstream {upstream}: its stored credentials (stored by {row.UpdatedBy} at {row.UpdatedAt:u}) cannot be opened with this server's key-encryption key (Trust:KeyEncryptionKeyFile): {e.Message}; store them again with 'bollard mirror login {upstream}'", e);
+                _opened[upstream] = new Entry(null, now, unopened, row);
+                unreadable?.Invoke(unopened.Message + " (not tried again until they change)");
+                throw Fresh(unopened);
             }
         }
         _opened[upstream] = new Entry(credential, now);
         return credential;
     }
+
+    /// <summary>A new exception per caller (many requests share one failure, and a thrown exception is not shareable).</summary>
+    private static UpstreamException Fresh(UpstreamException failure) => new(failure.Failure, failure.Message, failure.InnerException);
+
+    private static bool SameRow(StoredUpstreamCredential a, StoredUpstreamCredential b) =>
+        a.UpdatedAt == b.UpdatedAt && string.Equals(a.UpdatedBy, b.UpdatedBy, StringComparison.Ordinal) && a.Sealed.AsSpan().SequenceEqual(b.Sealed);
 
     /// <summary>The names of the upstreams with stored credentials, with who stored them when (no secret).</summary>
     public async Task<IReadOnlyDictionary<string, StoredUpstreamCredential>> ListStoredAsync(CancellationToken ct) =>
@@ -105,6 +123,26 @@ public sealed class UpstreamCredentials(IUpstreamCredentialStore store, Func<Key
         return removed;
     }
 
+    /// <summary>
+    /// Deletes the stored credentials of upstreams no longer in the configuration (run at startup): nothing would ever use
+    /// them, no endpoint could remove them (those take configured names only), and a secret is not kept for nothing.
+    /// Audited as <c>mirror.credentials.delete</c>. An upstream configured again needs a new <c>bollard mirror login</c>.
+    /// </summary>
+    /// <returns>The upstream names whose rows were deleted.</returns>
+    public async Task<IReadOnlyList<string>> RemoveUnconfiguredAsync(CancellationToken ct)
+    {
+        var removed = new List<string>();
+        foreach (var row in await store.ListAsync(ct).ConfigureAwait(false))
+        {
+            if (options.Find(row.Upstream) is not null || !await store.DeleteAsync(row.Upstream, ct).ConfigureAwait(false)) continue;
+            _opened.TryRemove(row.Upstream, out _);
+            removed.Add(row.Upstream);
+            audit.Record("bollard", "", "mirror.credentials.delete", "success", reference: row.Upstream,
+                detail: $"upstream no longer configured (stored by {row.UpdatedBy} at {row.UpdatedAt:u})");
+        }
+        return removed;
+    }
+
     private UpstreamOptions Configured(string upstream) => options.Find(upstream)
         ?? throw new ManagementException(ManagementError.NotFound, options.Upstreams.Count == 0
             ? $"no upstream '{upstream}' (Mirror:Upstreams is empty)"
@@ -112,5 +150,6 @@ public sealed class UpstreamCredentials(IUpstreamCredentialStore store, Func<Key
 
     private KeyEncryptionKey Key() => kek();
 
-    private sealed record Entry(UpstreamCredential? Credential, DateTimeOffset ReadAt);
+    /// <param name="Failure">Set when <paramref name="FailedRow"/> did not open: thrown until the row changes.</param>
+    private sealed record Entry(UpstreamCredential? Credential, DateTimeOffset ReadAt, UpstreamException? Failure = null, StoredUpstreamCredential? FailedRow = null);
 }

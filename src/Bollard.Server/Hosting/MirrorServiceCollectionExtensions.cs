@@ -5,6 +5,7 @@ using Bollard.Core.Registry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Bollard.Server.Hosting;
@@ -35,7 +36,13 @@ public static partial class MirrorServiceCollectionExtensions
         services.AddSingleton<Metrics.IMetricsSource, Metrics.MirrorMetrics>();
         // Credentials an admin stores at runtime, sealed under the key-encryption key shared with server-held signing keys.
         services.AddBollardKeyEncryptionKey(configuration);
-        services.TryAddSingleton<UpstreamCredentials>();
+        // A stored row that does not open (another key file, tampering) is logged once, then not tried again until it changes.
+        services.TryAddSingleton(sp =>
+        {
+            var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(UpstreamCredentials));
+            return ActivatorUtilities.CreateInstance<UpstreamCredentials>(sp, (Action<string>)(reason => LogUnreadableCredentials(log, reason)));
+        });
+        services.AddHostedService<MirrorCredentialCleanup>();
         services.TryAddSingleton<IUpstreamRegistry, HttpUpstreamRegistry>();
         // The stored readers stay registered under their own types and the seams resolve to the mirror's readers, but only
         // with upstreams configured: decided when first resolved, since the configuration's layers are added after the
@@ -81,4 +88,7 @@ public static partial class MirrorServiceCollectionExtensions
             ? sp.GetRequiredService<StoredBlobReader>()
             : ActivatorUtilities.CreateInstance<MirrorBlobReader>(sp, sp.GetRequiredService<StoredBlobReader>())));
     }
+
+    [LoggerMessage(EventId = 920, Level = LogLevel.Error, Message = "Mirror: {Reason}")]
+    private static partial void LogUnreadableCredentials(ILogger logger, string reason);
 }

@@ -52,6 +52,7 @@ internal sealed class MirrorBlobFixture : IDisposable
     public BlobFetches Fetches { get; }
     public MirrorBlobReader Reader { get; }
     public string SpoolDir { get; }
+    public SqliteDatabase Database => _db;
 
     public static readonly RegistryActor Client = new("alice", "127.0.0.1");
 

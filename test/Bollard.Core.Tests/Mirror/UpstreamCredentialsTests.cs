@@ -128,6 +128,50 @@ public sealed class UpstreamCredentialsTests
         Assert.Contains("bollard mirror login ghcr.io", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task UnopenableRow_IsNotReadOrTriedAgain_AndToldOnce_UntilTheRowChanges()
+    {
+        var time = new Bollard.Core.Tests.Auth.FakeTimeProvider();
+        var kek = KeyEncryptionKey.FromBytes(RandomNumberGenerator.GetBytes(32));
+        var options = new MirrorOptions { Upstreams = [new UpstreamOptions { Name = "docker.io", Url = "https://registry-1.docker.io" }] };
+        var told = new List<string>();
+        var credentials = new UpstreamCredentials(_store, () => kek, options, new AuditRecorder(new NoAuditLog(), TimeProvider.System), time, told.Add);
+        // Sealed under another server's key: it never opens here.
+        var otherKey = KeyEncryptionKey.FromBytes(RandomNumberGenerator.GetBytes(32));
+        _store.Rows["docker.io"] = new StoredUpstreamCredential("docker.io", UpstreamCredentialSeal.Seal(otherKey, "docker.io", new UpstreamCredential("u", "p")), "root", time.GetUtcNow());
+
+        for (int i = 0; i < 5; i++)
+        {
+            var e = await Assert.ThrowsAsync<UpstreamException>(async () => await credentials.StoredAsync("docker.io", CancellationToken.None));
+            Assert.Equal(UpstreamFailure.Unauthorized, e.Failure);
+        }
+        Assert.Equal(1, _store.Gets);
+        // After RereadAfter the row is read again, but it is the same row: not tried, not told again.
+        time.Advance(UpstreamCredentials.RereadAfter + TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<UpstreamException>(async () => await credentials.StoredAsync("docker.io", CancellationToken.None));
+        Assert.Equal(2, _store.Gets);
+        var line = Assert.Single(told);
+        Assert.Contains("cannot be opened", line, StringComparison.Ordinal);
+        Assert.Contains("bollard mirror login docker.io", line, StringComparison.Ordinal);
+
+        // Stored again (by another server sharing the database): seen after RereadAfter, and opened.
+        time.Advance(TimeSpan.FromSeconds(1));
+        _store.Rows["docker.io"] = new StoredUpstreamCredential("docker.io", UpstreamCredentialSeal.Seal(kek, "docker.io", new UpstreamCredential("u", "p2")), "root", time.GetUtcNow());
+        time.Advance(UpstreamCredentials.RereadAfter + TimeSpan.FromSeconds(1));
+        Assert.Equal(new UpstreamCredential("u", "p2"), await credentials.StoredAsync("docker.io", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RemoveUnconfigured_DeletesOnlyTheRowsOfUpstreamsNoLongerConfigured()
+    {
+        await _credentials.SetAsync(Admin, "docker.io", "bot", "pw", CancellationToken.None);
+        _store.Rows["quay.io"] = _store.Rows["docker.io"] with { Upstream = "quay.io" };
+
+        Assert.Equal(["quay.io"], await _credentials.RemoveUnconfiguredAsync(CancellationToken.None));
+        Assert.Equal(["docker.io"], _store.Rows.Keys.ToList());
+        Assert.Empty(await _credentials.RemoveUnconfiguredAsync(CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("u", null, null, "none")]
     [InlineData(null, "p", null, "none")]
@@ -144,7 +188,15 @@ public sealed class UpstreamCredentialsTests
     {
         public ConcurrentDictionary<string, StoredUpstreamCredential> Rows { get; } = new(StringComparer.Ordinal);
 
-        public Task<StoredUpstreamCredential?> GetAsync(string upstream, CancellationToken ct) => Task.FromResult(Rows.GetValueOrDefault(upstream));
+        private int _gets;
+
+        public int Gets => Volatile.Read(ref _gets);
+
+        public Task<StoredUpstreamCredential?> GetAsync(string upstream, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _gets);
+            return Task.FromResult(Rows.GetValueOrDefault(upstream));
+        }
 
         public Task<IReadOnlyList<StoredUpstreamCredential>> ListAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<StoredUpstreamCredential>>(Rows.Values.ToList());
 
