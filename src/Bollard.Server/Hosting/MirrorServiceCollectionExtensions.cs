@@ -39,7 +39,7 @@ public static partial class MirrorServiceCollectionExtensions
         // A stored row that does not open (another key file, tampering) is logged once, then not tried again until it changes.
         services.TryAddSingleton(sp =>
         {
-            var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(UpstreamCredentials));
+            var log = sp.GetRequiredService<ILogger<UpstreamCredentials>>();
             return ActivatorUtilities.CreateInstance<UpstreamCredentials>(sp, (Action<string>)(reason => LogUnreadableCredentials(log, reason)));
         });
         services.AddHostedService<MirrorCredentialCleanup>();
