@@ -11,7 +11,11 @@ namespace Bollard.Core.Client;
 /// <c>~/.docker/config.json</c>) as docker reads it: <c>credHelpers[host]</c>, else <c>credsStore</c> (both run
 /// <c>docker-credential-NAME get</c>, see <see cref="DockerCredentialHelper"/>; a helper with nothing for the host
 /// means anonymous, as with docker), else the <c>auths</c> entry (base64 <c>auth</c>, <c>username</c>/<c>password</c>
-/// or <c>identitytoken</c>).
+/// or <c>identitytoken</c>). Between the environment and the docker config, the caller may give a stored login of its
+/// own (the CLI's <c>bollard login</c> to that server); after the docker config, the containers auth file that
+/// <c>skopeo login</c> and <c>podman login</c> write (containers-auth.json(5): <c>$REGISTRY_AUTH_FILE</c>, else
+/// <c>$XDG_RUNTIME_DIR/containers/auth.json</c> or <c>/run/containers/UID/auth.json</c>, then
+/// <c>$XDG_CONFIG_HOME/containers/auth.json</c> or <c>~/.config/containers/auth.json</c>), same <c>auths</c> format.
 /// </summary>
 public sealed record RegistryCredentials(string Username, string Password)
 {
@@ -33,7 +37,9 @@ public sealed record RegistryCredentials(string Username, string Password)
 
     /// <summary>The credentials for <paramref name="host"/>, or null to go anonymous.</summary>
     /// <exception cref="RegistryClientException">Only one of user name and password was given, the docker config is unreadable, or its credential helper failed.</exception>
-    public static RegistryCredentials? Find(string host, string? username, string? password, Func<string, string?> environment)
+    /// <param name="storedLogin">The caller's own login for a host (null: none), consulted after the environment.</param>
+    public static RegistryCredentials? Find(string host, string? username, string? password, Func<string, string?> environment,
+        Func<string, RegistryCredentials?>? storedLogin = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         if (username is not null || password is not null)
@@ -45,7 +51,84 @@ public sealed record RegistryCredentials(string Username, string Password)
         string? envUser = environment("BOLLARD_USERNAME");
         string? envPassword = environment("BOLLARD_PASSWORD");
         if (!string.IsNullOrEmpty(envUser) && envPassword is not null) return new RegistryCredentials(envUser, envPassword) { Source = "BOLLARD_USERNAME" };
-        return FromDockerConfig(host, DockerConfigPath(environment), HelperTimeout(environment));
+        if (storedLogin?.Invoke(host) is { } stored) return stored;
+        string? dockerConfig = DockerConfigPath(environment);
+        // A docker config that names a helper or an entry for the host decides, as with docker; without either, the
+        // containers auth files of skopeo/podman are asked.
+        if (dockerConfig is not null && File.Exists(dockerConfig) && ConfiguresHost(dockerConfig, host))
+            return FromDockerConfig(host, dockerConfig, HelperTimeout(environment));
+        foreach (string path in ContainersAuthPaths(environment))
+            if (FromAuthFile(host, path) is { } found) return found;
+        return null;
+    }
+
+    /// <summary>Whether the docker config has a say for <paramref name="host"/>: a credential helper for it, a <c>credsStore</c>, or an <c>auths</c> entry.</summary>
+    private static bool ConfiguresHost(string path, string host)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return false;
+            if (root.TryGetProperty("credsStore", out var store) && store.ValueKind == JsonValueKind.String && store.GetString() is { Length: > 0 }) return true;
+            foreach (string section in new[] { "credHelpers", "auths" })
+                if (root.TryGetProperty(section, out var entries) && entries.ValueKind == JsonValueKind.Object
+                    && entries.EnumerateObject().Any(e => SameRegistry(HostOf(e.Name), host)))
+                    return true;
+            return false;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return true; // let FromDockerConfig report the unreadable file
+        }
+    }
+
+    /// <summary>containers-auth.json(5)'s files, in the order skopeo and podman read them.</summary>
+    private static IEnumerable<string> ContainersAuthPaths(Func<string, string?> environment)
+    {
+        if (environment("REGISTRY_AUTH_FILE") is { Length: > 0 } explicitFile)
+        {
+            yield return explicitFile;
+            yield break;
+        }
+        if (environment("XDG_RUNTIME_DIR") is { Length: > 0 } runtime) yield return Path.Combine(runtime, "containers", "auth.json");
+        else if (CurrentUid() is { } uid) yield return Path.Combine("/run", "containers", uid, "auth.json");
+        string? home = environment("HOME");
+        if (string.IsNullOrEmpty(home)) home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        string? config = environment("XDG_CONFIG_HOME") is { Length: > 0 } xdg ? xdg : string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".config");
+        if (config is not null) yield return Path.Combine(config, "containers", "auth.json");
+    }
+
+    /// <summary>The real user id (from <c>/proc/self/status</c>), for the runtime folder containers/image uses without <c>XDG_RUNTIME_DIR</c>.</summary>
+    private static string? CurrentUid()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("Uid:", StringComparison.Ordinal))
+                    return line[4..].Trim().Split('\t', ' ')[0];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // not Linux, or no /proc: no runtime folder to look in
+        }
+        return null;
+    }
+
+    /// <summary>The <c>auths</c> entry for <paramref name="host"/> in a containers auth file; null when the file or the entry is not there.</summary>
+    /// <exception cref="RegistryClientException">The file is there but not JSON of that format.</exception>
+    private static RegistryCredentials? FromAuthFile(string host, string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? FromAuths(doc.RootElement, host, path) : null;
+        }
+        catch (Exception e) when (e is JsonException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new RegistryClientException(RegistryClientError.Unauthorized, $"the containers auth file {path} cannot be read: {e.Message}", e);
+        }
     }
 
     private static string? DockerConfigPath(Func<string, string?> environment)

@@ -176,7 +176,7 @@ internal static class ScanCommands
         string image = parse.GetValue(o.Image)!;
         string? username = parse.GetValue(o.Username);
         string? password = parse.GetValue(o.Password);
-        return ImageSources.Open(image, host => RegistryCredentials.Find(host, username, password, Environment.GetEnvironmentVariable), parse.GetValue(o.Insecure));
+        return ImageSources.Open(image, host => CliRegistryCredentials.Find(host, username, password), parse.GetValue(o.Insecure));
     }
 
     private static async Task<IReadOnlyList<SourceImage>> ResolveAsync(ParseResult parse, SourceOptions o, IImageSource source, CancellationToken ct)
@@ -301,7 +301,7 @@ internal static class ScanCommands
         public Argument<string> Image { get; } = new("IMAGE") { Description = "oci:DIR[:TAG], docker-archive:FILE or docker://HOST/NAME[:TAG|@DIGEST]" };
         public Option<string?> Platform { get; } = new("--platform") { Description = "Platform of a multi-platform image (default linux/amd64)", HelpName = "OS/ARCH" };
         public Option<bool>? AllPlatforms { get; private set; }
-        public Option<string?> Username { get; } = new("--username", "-u") { Description = "Registry user (else $BOLLARD_USERNAME, else the docker config)" };
+        public Option<string?> Username { get; } = new("--username", "-u") { Description = "Registry user (else $BOLLARD_USERNAME, else bollard login, docker or skopeo login)" };
         public Option<string?> Password { get; } = new("--password", "-p") { Description = "Registry password or token (else $BOLLARD_PASSWORD)" };
         public Option<bool> Insecure { get; } = new("--insecure") { Description = "Plain HTTP to the registry (always allowed for loopback)" };
         public Option<string?> Data { get; } = new("--data") { Description = "Data folder (default ./bollard-data, the one of 'bollard serve'): its advisory database, and its layer index cache (a layer indexed there, by the server or an earlier scan, is not read again)", HelpName = "DIR" };

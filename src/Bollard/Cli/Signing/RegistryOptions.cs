@@ -7,7 +7,7 @@ namespace Bollard.Cli.Signing;
 internal sealed class RegistryOptions
 {
     public Argument<string> Image { get; } = new("IMAGE") { Description = "docker://HOST/NAME:TAG or docker://HOST/NAME@sha256:..." };
-    public Option<string?> Username { get; } = new("--username", "-u") { Description = "Registry user (else $BOLLARD_USERNAME, else the docker config)" };
+    public Option<string?> Username { get; } = new("--username", "-u") { Description = "Registry user (else $BOLLARD_USERNAME, else bollard login, docker or skopeo login)" };
     public Option<string?> Password { get; } = new("--password", "-p") { Description = "Registry password or token (else $BOLLARD_PASSWORD)" };
     public Option<bool> Insecure { get; } = new("--insecure") { Description = "Plain HTTP to the registry (always allowed for loopback)" };
 
@@ -29,7 +29,7 @@ internal sealed class RegistryOptions
         RegistryCredentials? credentials;
         try
         {
-            credentials = RegistryCredentials.Find(image.Host, parse.GetValue(Username), parse.GetValue(Password), Environment.GetEnvironmentVariable);
+            credentials = CliRegistryCredentials.Find(image.Host, parse.GetValue(Username), parse.GetValue(Password));
         }
         catch (RegistryClientException e)
         {

@@ -111,7 +111,7 @@ internal static class SignCommand
         RegistryCredentials? credentials;
         try
         {
-            credentials = RegistryCredentials.Find(image.Host, parse.GetValue(o.Username), parse.GetValue(o.Password), Environment.GetEnvironmentVariable);
+            credentials = CliRegistryCredentials.Find(image.Host, parse.GetValue(o.Username), parse.GetValue(o.Password));
         }
         catch (RegistryClientException e)
         {
