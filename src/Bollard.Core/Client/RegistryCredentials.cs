@@ -52,35 +52,13 @@ public sealed record RegistryCredentials(string Username, string Password)
         string? envPassword = environment("BOLLARD_PASSWORD");
         if (!string.IsNullOrEmpty(envUser) && envPassword is not null) return new RegistryCredentials(envUser, envPassword) { Source = "BOLLARD_USERNAME" };
         if (storedLogin?.Invoke(host) is { } stored) return stored;
-        string? dockerConfig = DockerConfigPath(environment);
         // A docker config that names a helper or an entry for the host decides, as with docker; without either, the
         // containers auth files of skopeo/podman are asked.
-        if (dockerConfig is not null && File.Exists(dockerConfig) && ConfiguresHost(dockerConfig, host))
-            return FromDockerConfig(host, dockerConfig, HelperTimeout(environment));
+        var (decides, fromDocker) = FromDockerConfig(host, DockerConfigPath(environment), () => HelperTimeout(environment));
+        if (decides) return fromDocker;
         foreach (string path in ContainersAuthPaths(environment))
             if (FromAuthFile(host, path) is { } found) return found;
         return null;
-    }
-
-    /// <summary>Whether the docker config has a say for <paramref name="host"/>: a credential helper for it, a <c>credsStore</c>, or an <c>auths</c> entry.</summary>
-    private static bool ConfiguresHost(string path, string host)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return false;
-            if (root.TryGetProperty("credsStore", out var store) && store.ValueKind == JsonValueKind.String && store.GetString() is { Length: > 0 }) return true;
-            foreach (string section in new[] { "credHelpers", "auths" })
-                if (root.TryGetProperty(section, out var entries) && entries.ValueKind == JsonValueKind.Object
-                    && entries.EnumerateObject().Any(e => SameRegistry(HostOf(e.Name), host)))
-                    return true;
-            return false;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return true; // let FromDockerConfig report the unreadable file
-        }
     }
 
     /// <summary>containers-auth.json(5)'s files, in the order skopeo and podman read them.</summary>
@@ -147,29 +125,36 @@ public sealed record RegistryCredentials(string Username, string Password)
             : DockerCredentialHelper.DefaultTimeout;
 
     /// <summary>The docker config's credentials for a host, in docker's order: <c>credHelpers[host]</c>, <c>credsStore</c>, <c>auths</c> (keys <c>host</c>, <c>https://host</c>, <c>http://host</c>, with or without a path).</summary>
-    internal static RegistryCredentials? FromDockerConfig(string host, string? path, TimeSpan helperTimeout)
+    /// <returns><c>Decides</c>: the config has a say for the host (a <c>credsStore</c>, or a <c>credHelpers</c> or <c>auths</c>
+    /// entry for it), and <c>Credentials</c> is its answer (null: anonymous); else nothing is configured for the host.</returns>
+    internal static (bool Decides, RegistryCredentials? Credentials) FromDockerConfig(string host, string? path, Func<TimeSpan> helperTimeout)
     {
-        if (path is null || !File.Exists(path)) return null;
+        if (path is null || !File.Exists(path)) return (false, null);
         string? helper = null, where = null;
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return null;
+            if (root.ValueKind != JsonValueKind.Object) return (false, null);
             if (root.TryGetProperty("credHelpers", out var helpers) && helpers.ValueKind == JsonValueKind.Object)
                 foreach (var entry in helpers.EnumerateObject())
                     if (SameRegistry(HostOf(entry.Name), host) && entry.Value.ValueKind == JsonValueKind.String && entry.Value.GetString() is { Length: > 0 } name)
                         (helper, where) = (name, $"credHelpers[\"{entry.Name}\"] of {path}");
             if (helper is null && root.TryGetProperty("credsStore", out var store) && store.ValueKind == JsonValueKind.String && store.GetString() is { Length: > 0 } storeName)
                 (helper, where) = (storeName, $"credsStore of {path}");
-            if (helper is null) return FromAuths(root, host, path);
+            if (helper is null) return (Mentions(root, "credHelpers", host) || Mentions(root, "auths", host), FromAuths(root, host, path));
         }
         catch (Exception e) when (e is JsonException or FormatException or IOException or UnauthorizedAccessException)
         {
             throw new RegistryClientException(RegistryClientError.Unauthorized, $"the docker config {path} cannot be read: {e.Message}", e);
         }
-        return DockerCredentialHelper.Get(helper, ServerUrl(host), helperTimeout, where!) is { } found ? found with { Source = where } : null;
+        return (true, DockerCredentialHelper.Get(helper, ServerUrl(host), helperTimeout(), where!) is { } found ? found with { Source = where } : null);
     }
+
+    /// <summary>Whether the object <paramref name="section"/> of the config has a key for <paramref name="host"/>.</summary>
+    private static bool Mentions(JsonElement root, string section, string host) =>
+        root.TryGetProperty(section, out var entries) && entries.ValueKind == JsonValueKind.Object
+        && entries.EnumerateObject().Any(e => SameRegistry(HostOf(e.Name), host));
 
     private static RegistryCredentials? FromAuths(JsonElement root, string host, string path)
     {

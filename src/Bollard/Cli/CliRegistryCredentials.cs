@@ -17,10 +17,11 @@ internal static class CliRegistryCredentials
     /// <summary>The stored login when its server is <paramref name="host"/> (host and port as in the image reference).</summary>
     private static RegistryCredentials? StoredLogin(string host)
     {
+        string path = CliConfig.DefaultPath();
         CliConfig? config;
         try
         {
-            config = CliConfig.Load(CliConfig.DefaultPath());
+            config = CliConfig.Load(path);
         }
         catch (CliException)
         {
@@ -30,7 +31,7 @@ internal static class CliRegistryCredentials
         }
         if (config is null || !Uri.TryCreate(config.Server, UriKind.Absolute, out var server)) return null;
         return string.Equals(server.Authority, host, StringComparison.OrdinalIgnoreCase)
-            ? new RegistryCredentials(config.Username, config.Token) { Source = $"bollard login ({CliConfig.DefaultPath()})" }
+            ? new RegistryCredentials(config.Username, config.Token) { Source = $"bollard login ({path})" }
             : null;
     }
 }
