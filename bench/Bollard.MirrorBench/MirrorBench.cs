@@ -22,7 +22,8 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
     private string _spool = "";
 
     private sealed record Round(int N, double Load, PullTiming Direct, PullTiming Miss, double CachedMbps, double NormalMbps,
-        double UpstreamCpuWhileCached, PullTiming RelayedMiss, double UpstreamEndSeconds, double UpstreamCpuDirect, double BollardCpuMiss);
+        double UpstreamCpuWhileCached, PullTiming RelayedMiss, double UpstreamEndSeconds, double UpstreamCpuDirect, double BollardCpuMiss,
+        double BollardSysMiss, double BollardCpuCached, double BollardCpuNormal);
 
     public async Task RunAsync()
     {
@@ -70,7 +71,7 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
 
         // (2) miss vs direct; who goes first alternates. The manifest comes first, untimed, as a client's would.
         PullTiming direct = null!, miss = null!;
-        double upstreamCpuDirect = 0, bollardCpuMiss = 0;
+        double upstreamCpuDirect = 0, bollardCpuMiss = 0, bollardSysMiss = 0;
         for (int i = 0; i < 2; i++)
         {
             Sync();
@@ -86,10 +87,12 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
             {
                 using var http = await ConnectAsync(bollard).ConfigureAwait(false);
                 await RegistryHttp.GetManifestAsync(http, Mirrored, tag).ConfigureAwait(false);
-                double cpu = bollard.CpuSeconds();
+                var cpu = bollard.CpuSplit();
                 miss = await RegistryHttp.GetBlobAsync(http, Mirrored, layer.Digest, layer.Length).ConfigureAwait(false);
                 // To the client's last byte: the copy into the store that follows is not the client's wait.
-                bollardCpuMiss = bollard.CpuSeconds() - cpu;
+                var after = bollard.CpuSplit();
+                bollardCpuMiss = after.User + after.System - cpu.User - cpu.System;
+                bollardSysMiss = after.System - cpu.System;
                 await WaitForStoredAsync().ConfigureAwait(false);
             }
         }
@@ -97,6 +100,7 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
         Write(r, load, "miss through the mirror", miss.MegabytesPerSecond, "MB/s");
         Write(r, load, "docker-registry CPU during the direct pull", upstreamCpuDirect, "s");
         Write(r, load, "bollard CPU during the miss (to the last byte)", bollardCpuMiss, "s");
+        Write(r, load, "bollard system CPU during the miss", bollardSysMiss, "s");
 
         // (1) cached through the mirror vs a normal pull of the same image (pushed to a plain repository of the same Bollard).
         using (var push = await ConnectAsync(bollard).ConfigureAwait(false))
@@ -107,18 +111,24 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
         double upstreamCpu = upstream.CpuSeconds();
         var cached = new List<double>();
         var normal = new List<double>();
+        double cachedCpu = 0, normalCpu = 0;
         for (int i = 0; i < CachedPairs * 2; i++)
         {
             bool mirrorTurn = (i % 2 == 0) == (r % 2 == 0);
             using var http = await ConnectAsync(bollard).ConfigureAwait(false);
+            double cpu = bollard.CpuSeconds();
             var t = await RegistryHttp.PullImageAsync(http, mirrorTurn ? Mirrored : NormalRepo, tag, layer).ConfigureAwait(false);
+            cpu = bollard.CpuSeconds() - cpu;
             (mirrorTurn ? cached : normal).Add(t.MegabytesPerSecond);
+            if (mirrorTurn) cachedCpu += cpu / CachedPairs; else normalCpu += cpu / CachedPairs;
         }
         upstreamCpu = upstream.CpuSeconds() - upstreamCpu;
         double cachedMbps = Median(cached), normalMbps = Median(normal);
         Write(r, load, "cached pull through the mirror", cachedMbps, "MB/s");
         Write(r, load, "normal pull from Bollard", normalMbps, "MB/s");
         Write(r, load, "docker-registry CPU during the cached pulls", upstreamCpu, "s");
+        Write(r, load, "bollard CPU per cached pull", cachedCpu, "s");
+        Write(r, load, "bollard CPU per normal pull", normalCpu, "s");
 
         // (3) time to the first byte of a miss vs the end of the upstream transfer (as the relay saw it).
         Sync();
@@ -136,7 +146,8 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
         Write(r, load, "miss: last byte at the client", relayed.Seconds * 1000, "ms");
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"round {r + 1}/{rounds} (load {load:F1}): direct {direct.Seconds:F2} s, miss {miss.Seconds:F2} s ({(miss.Seconds / direct.Seconds - 1) * 100:+0.0;-0.0}%); cached {cachedMbps:F0} MB/s vs normal {normalMbps:F0} MB/s ({cachedMbps / normalMbps:F3}); first byte {relayed.FirstByteSeconds * 1000:F1} ms, upstream end {upstreamEnd * 1000:F0} ms"));
-        return new Round(r, load, direct, miss, cachedMbps, normalMbps, upstreamCpu, relayed, upstreamEnd, upstreamCpuDirect, bollardCpuMiss);
+        return new Round(r, load, direct, miss, cachedMbps, normalMbps, upstreamCpu, relayed, upstreamEnd, upstreamCpuDirect, bollardCpuMiss,
+            bollardSysMiss, cachedCpu, normalCpu);
     }
 
     private void Report()
@@ -154,6 +165,8 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
         Row("normal image pull of the same image from Bollard", _rounds.Select(x => x.NormalMbps), "MB/s");
         Row("**ratio cached mirror / normal** (target >= 0.95)", ratio, "x", "F3");
         Row("docker-registry CPU during the cached pulls (0: no upstream work)", _rounds.Select(x => x.UpstreamCpuWhileCached), "s", "F2");
+        Row("Bollard CPU per cached image pull through the mirror", _rounds.Select(x => x.BollardCpuCached), "s", "F3");
+        Row("Bollard CPU per normal image pull", _rounds.Select(x => x.BollardCpuNormal), "s", "F3");
         Row("direct layer pull from docker-registry", _rounds.Select(x => x.Direct.Seconds), "s", "F3");
         Row("the same layer, a miss through the mirror (stored while streamed)", _rounds.Select(x => x.Miss.Seconds), "s", "F3");
         Row("direct pull throughput", _rounds.Select(x => x.Direct.MegabytesPerSecond), "MB/s");
@@ -161,6 +174,7 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
         Row("**miss overhead vs direct** (target < 10%)", overhead, "%", "F1");
         Row("docker-registry CPU during the direct pull", _rounds.Select(x => x.UpstreamCpuDirect), "s", "F2");
         Row("Bollard CPU during the miss, to the client's last byte (fetch, hash, spool, serve)", _rounds.Select(x => x.BollardCpuMiss), "s", "F2");
+        Row("  of which system (kernel) CPU", _rounds.Select(x => x.BollardSysMiss), "s", "F2");
         Row("miss: first byte at the client", _rounds.Select(x => x.RelayedMiss.FirstByteSeconds * 1000), "ms", "F1");
         Row("miss: end of the upstream transfer (relay)", _rounds.Select(x => x.UpstreamEndSeconds * 1000), "ms", "F0");
         Row("miss: last byte at the client", _rounds.Select(x => x.RelayedMiss.Seconds * 1000), "ms", "F0");

@@ -82,6 +82,14 @@ internal sealed class ServerChild : IDisposable
     }
 
     /// <summary>User+system CPU seconds the process has used so far (/proc/PID/stat).</summary>
+    /// <summary>User and system CPU seconds of the process so far (/proc/PID/stat utime, stime; 10 ms ticks).</summary>
+    public (double User, double System) CpuSplit()
+    {
+        string stat = File.ReadAllText($"/proc/{Pid}/stat");
+        string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(f[11], CultureInfo.InvariantCulture) / 100.0, long.Parse(f[12], CultureInfo.InvariantCulture) / 100.0);
+    }
+
     public double CpuSeconds()
     {
         string stat = File.ReadAllText($"/proc/{Pid}/stat");

@@ -42,17 +42,29 @@ public sealed class MirrorBlobReader(
 
     public async Task<Uri?> GetRedirectUriAsync(RepositoryName repository, Digest digest, CancellationToken ct)
     {
-        // A blob being fetched is streamed from its spool; the store's URL exists only once it is linked.
-        if (router.Resolve(repository) is not null && !await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false)) return null;
-        return await inner.GetRedirectUriAsync(repository, digest, ct).ConfigureAwait(false);
+        // A blob being fetched is streamed from its spool; the store's URL exists only once it is linked. Asked only when
+        // the store offers a URL at all (an object store): the filesystem store never does, so a hit costs no query here.
+        var uri = await inner.GetRedirectUriAsync(repository, digest, ct).ConfigureAwait(false);
+        if (uri is null || router.Resolve(repository) is null) return uri;
+        return await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false) ? uri : null;
     }
 
     private async Task<BlobInfo> StatCoreAsync(RepositoryName repository, Digest digest, RegistryActor? actor, CancellationToken ct)
     {
         if (router.Resolve(repository) is not { } route) return await InnerStatAsync(repository, digest, actor, ct).ConfigureAwait(false);
         RefuseDenied(route, digest);
-        if (await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false))
-            return await InnerStatAsync(repository, digest, actor, ct).ConfigureAwait(false);
+        // The normal path first: the inner stat checks the link itself, so a hit costs what a normal pull's stat costs
+        // (one link query, one stat); only BLOB_UNKNOWN (not linked here, or its bytes gone) is a miss.
+        try
+        {
+            var hit = await InnerStatAsync(repository, digest, actor, ct).ConfigureAwait(false);
+            _statted.Remember(repository, digest, hit.Size);
+            return hit;
+        }
+        catch (OciException e) when (e.Error == OciErrors.BlobUnknown)
+        {
+            // Not linked: a miss.
+        }
         var (linked, fetch) = await FindAsync(route, digest, actor, ct).ConfigureAwait(false);
         if (linked is not null) return linked;
         try
@@ -73,9 +85,14 @@ public sealed class MirrorBlobReader(
     {
         if (router.Resolve(repository) is not { } route) return await InnerOpenAsync(repository, digest, range, actor, ct).ConfigureAwait(false);
         RefuseDenied(route, digest);
-        if (await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false)) return await HitAsync(route, digest, range, actor, ct).ConfigureAwait(false);
+        // A stat that has just found the blob linked (a client's GET stats, then opens) stands for the link check, as
+        // the stored reader's open trusts its stat; otherwise the link is asked.
+        if (_statted.TryTake(repository, digest, out long size))
+            return await HitAsync(route, digest, range, size, actor, ct).ConfigureAwait(false);
+        if (await repositories.IsBlobLinkedAsync(repository, digest, ct).ConfigureAwait(false))
+            return await HitAsync(route, digest, range, null, actor, ct).ConfigureAwait(false);
         var (linked, fetch) = await FindAsync(route, digest, actor, ct).ConfigureAwait(false);
-        if (linked is not null) return await HitAsync(route, digest, range, actor, ct).ConfigureAwait(false);
+        if (linked is not null) return await HitAsync(route, digest, range, linked.Size, actor, ct).ConfigureAwait(false);
         Stream? spool;
         try
         {
@@ -145,9 +162,12 @@ public sealed class MirrorBlobReader(
         // Any repository counts: a manifest of this one references the digest, so its bytes are what the upstream would send.
         blobs.TryMountAsync(route.Local, digest, null, _ => ValueTask.FromResult(true), actor ?? RegistryActor.Unknown, ct);
 
-    private async Task<Stream> HitAsync(MirrorRoute route, Digest digest, ByteRange? range, RegistryActor? actor, CancellationToken ct)
+    private readonly StattedBlobs _statted = new();
+
+    /// <param name="size">The blob's size when known (from the stat), else it is stat'ed for the saved-bytes counter.</param>
+    private async Task<Stream> HitAsync(MirrorRoute route, Digest digest, ByteRange? range, long? size, RegistryActor? actor, CancellationToken ct)
     {
-        long bytes = range?.Length ?? (await InnerStatAsync(route.Local, digest, actor, ct).ConfigureAwait(false)).Size;
+        long bytes = range?.Length ?? size ?? (await InnerStatAsync(route.Local, digest, actor, ct).ConfigureAwait(false)).Size;
         var stream = await InnerOpenAsync(route.Local, digest, range, actor, ct).ConfigureAwait(false);
         counters.For(route.Upstream.Name).BlobHit(bytes);
         return stream;

@@ -11,4 +11,11 @@ public interface IPullTimeStore
 
     /// <summary>Every tag of the repository with its push and pull times, in ordinal order of the tag.</summary>
     ValueTask<IReadOnlyList<TagTimes>> ListTagTimesAsync(RepositoryName repository, CancellationToken ct);
+
+    /// <summary>
+    /// The manifests of the repository that no tag names, no index of it references and that have no subject (images
+    /// pulled only by digest, never tagged), with when they were stored and last pulled: an index counts as pulled when
+    /// it or one of its platform manifests was. What tag-based retention never sees (mirror eviction, issue 10).
+    /// </summary>
+    ValueTask<IReadOnlyList<ManifestTimes>> ListUntaggedManifestTimesAsync(RepositoryName repository, CancellationToken ct);
 }

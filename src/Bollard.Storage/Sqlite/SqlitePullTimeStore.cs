@@ -49,6 +49,32 @@ public sealed class SqlitePullTimeStore(SqliteDatabase db) : IPullTimeStore
             r.ManifestPulledAt is { } mp ? DateTimeOffset.FromUnixTimeMilliseconds(mp) : null))
         .ToList();
 
+    public async ValueTask<IReadOnlyList<ManifestTimes>> ListUntaggedManifestTimesAsync(RepositoryName repository, CancellationToken ct) =>
+        (await db.ReadAsync(c => c.QueryAsync<ManifestRow>(
+            """
+            SELECT m.digest AS Digest, m.created_at AS StoredAt,
+                   (SELECT max(mp.pulled_at) FROM manifest_pulls mp
+                    WHERE mp.repository_id = m.repository_id AND mp.pulled_at >= m.created_at
+                      AND (mp.digest = m.digest OR mp.digest IN (SELECT c.digest FROM manifest_references c
+                           WHERE c.repository_id = m.repository_id AND c.manifest_digest = m.digest AND c.kind = 'm'))) AS PulledAt
+            FROM manifests m
+            JOIN repositories r ON r.id = m.repository_id
+            WHERE r.name = @name AND m.subject IS NULL
+              AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = m.repository_id AND t.manifest_digest = m.digest)
+              AND NOT EXISTS (SELECT 1 FROM manifest_references i WHERE i.repository_id = m.repository_id AND i.kind = 'm' AND i.digest = m.digest)
+            ORDER BY m.digest
+            """, new { name = repository.Value })).ConfigureAwait(false))
+        .Select(r => new ManifestTimes(Core.Oci.Digest.Parse(r.Digest), DateTimeOffset.FromUnixTimeMilliseconds(r.StoredAt),
+            r.PulledAt is { } p ? DateTimeOffset.FromUnixTimeMilliseconds(p) : null))
+        .ToList();
+
+    private sealed class ManifestRow
+    {
+        public string Digest { get; set; } = "";
+        public long StoredAt { get; set; }
+        public long? PulledAt { get; set; }
+    }
+
     private sealed class TagRow
     {
         public string Tag { get; set; } = "";

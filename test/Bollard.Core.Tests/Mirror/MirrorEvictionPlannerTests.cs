@@ -34,4 +34,14 @@ public class MirrorEvictionPlannerTests
     [Fact]
     public void LastUsed_IsTheLatestOfPushAndPulls() =>
         Assert.Equal(T0.AddDays(9), MirrorEvictionPlanner.LastUsed(Tag("t", 3, 9, 5)));
+
+    [Fact]
+    public void PlanUntagged_NotStoredOrPulledSinceCutoff_Evicted()
+    {
+        var old = new ManifestTimes(Digest.Sha256Of("old"u8), T0, null);
+        var pulled = new ManifestTimes(Digest.Sha256Of("pulled"u8), T0, T0.AddDays(31));
+        var fresh = new ManifestTimes(Digest.Sha256Of("fresh"u8), T0.AddDays(35), null);
+        var pulledLongAgo = new ManifestTimes(Digest.Sha256Of("long-ago"u8), T0, T0.AddDays(10));
+        Assert.Equal([old.Digest, pulledLongAgo.Digest], MirrorEvictionPlanner.PlanUntagged([old, pulled, fresh, pulledLongAgo], T0.AddDays(30)).Select(m => m.Digest));
+    }
 }

@@ -78,5 +78,7 @@ public sealed class PullTimeRecorderTests
         }
 
         public ValueTask<IReadOnlyList<TagTimes>> ListTagTimesAsync(RepositoryName repository, CancellationToken ct) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<ManifestTimes>> ListUntaggedManifestTimesAsync(RepositoryName repository, CancellationToken ct) => throw new NotSupportedException();
     }
 }

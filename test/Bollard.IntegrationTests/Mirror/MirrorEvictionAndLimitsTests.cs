@@ -61,6 +61,34 @@ public sealed class MirrorEvictionAndLimitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Eviction_removes_images_pulled_only_by_digest_and_never_tagged_once_not_pulled_for_EvictAfter()
+    {
+        string old = MirrorOpsHarness.Unique("library/pinnedold"), recent = MirrorOpsHarness.Unique("library/pinnedrecent");
+        var (_, oldDigest) = await _h.Upstream.Client.PushImageAsync(old, "1", layers: 1);
+        var (_, recentDigest) = await _h.Upstream.Client.PushImageAsync(recent, "1", layers: 1);
+        // Only ever pulled by digest through the mirror (a deployment pinned to a digest): no tag is cached for either.
+        var (_, oldBlobs, _) = await _h.PullAsync(old, oldDigest);
+        var (_, recentBlobs, _) = await _h.PullAsync(recent, recentDigest);
+        Assert.Empty(await _h.TagsAsync(old));
+
+        _h.Clock.Advance(TimeSpan.FromDays(20));
+        await _h.PullAsync(recent, recentDigest);
+        _h.Clock.Advance(TimeSpan.FromDays(15));
+
+        var run = await _h.EvictAsync();
+        Assert.True(run.GetProperty("state").GetString() == "Succeeded", run.ToString());
+        Assert.StartsWith("0 tags and 1 manifests evicted", run.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var store = _h.Server.Services.GetRequiredService<IManifestStore>();
+        Assert.Null(await store.GetAsync(RepositoryName.Parse($"mirror/local/{old}"), Digest.Parse(oldDigest), default));
+        Assert.NotNull(await store.GetAsync(RepositoryName.Parse($"mirror/local/{recent}"), Digest.Parse(recentDigest), default));
+        await _h.Access!.AssertAuditedAsync("mirror-eviction", "mirror.evict", "success", $"mirror/local/{old}", e => e.Reference == oldDigest);
+
+        await GcApi.RunAsync(_h.Api);
+        foreach (string blob in oldBlobs) Assert.False(await GcApi.BlobStoredAsync(_h.Server, blob), $"{blob} of the evicted image is still stored");
+        foreach (string blob in recentBlobs) Assert.True(await GcApi.BlobStoredAsync(_h.Server, blob), $"{blob} of a kept image was collected");
+    }
+
+    [Fact]
     public async Task A_pull_through_the_mirror_is_audited_with_who_pulled_what()
     {
         string repo = MirrorOpsHarness.Unique("library/audited");

@@ -12,7 +12,8 @@ namespace Bollard.Core.Mirror.Eviction;
 /// times, walks the repositories under the mirror prefix, removes each tag <see cref="MirrorEvictionPlanner"/> picks
 /// through <see cref="ManifestService.DeleteAsync(RepositoryName, Reference, Digest?, RegistryActor, CancellationToken)"/>
 /// (only while it still points where it was planned: a fetch that moved it since is not undone) with its tag state,
-/// then the manifests that left untagged (the image, and the platform manifests of an index) through
+/// then the manifests that left untagged, and the images never tagged (pulled only by digest) not pulled since the cutoff
+/// (the image, and the platform manifests of an index) through
 /// <see cref="ManifestService.DeleteManifestsIfAsync"/> (each only while still untagged and no other index references
 /// it). GC then frees the bytes and removes the signatures whose subject is gone. Every removal is audited as
 /// <c>mirror.evict</c>. Reads the local store only: eviction never asks an upstream. Idempotent.
@@ -88,6 +89,9 @@ public sealed class MirrorEvictor(
             audit.Record(Actor.Principal, "", AuditAction, "success", repository.Value, tag.Tag,
                 detail: $"{tag.Digest}; last used {MirrorEvictionPlanner.LastUsed(tag):u}, before {cutoff:u}");
         }
+        // Images that never had a tag here (a deployment pinned to a digest): their own store and pull times decide.
+        foreach (var manifest in MirrorEvictionPlanner.PlanUntagged(await pullTimes.ListUntaggedManifestTimesAsync(repository, ct).ConfigureAwait(false), cutoff))
+            untagged.Add(manifest.Digest);
         if (untagged.Count == 0) return 0;
 
         // The images first, then their platform manifests (B13: a child goes only once no index references it).
