@@ -34,17 +34,20 @@ public sealed class RegistryClient : IDisposable
     private string? _basic;
     private string? _identityToken;
 
-    public RegistryClient(string host, RegistryCredentials? credentials, bool insecure, HttpMessageHandler? handler = null)
+    /// <param name="tls">Extra trust for the registry's HTTPS certificate; when given, HTTPS is spoken even to a loopback host (not with <paramref name="insecure"/>, which means plain HTTP).</param>
+    public RegistryClient(string host, RegistryCredentials? credentials, bool insecure, HttpMessageHandler? handler = null, RegistryTls? tls = null)
     {
         Host = host;
         _credentials = credentials;
         _identityToken = credentials is { IsIdentityToken: true } ? credentials.Password : null;
         _insecure = insecure;
-        bool plain = insecure || IsLoopback(host);
+        bool plain = insecure || (IsLoopback(host) && tls is null);
         BaseUri = new Uri($"{(plain ? "http" : "https")}://{host}/");
         if (handler is null)
         {
-            handler = new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, ConnectTimeout = TimeSpan.FromSeconds(30) };
+            var sockets = new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, ConnectTimeout = TimeSpan.FromSeconds(30) };
+            if (tls is not null) sockets.SslOptions.RemoteCertificateValidationCallback = tls.Callback();
+            handler = sockets;
         }
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("bollard/1");
@@ -327,7 +330,7 @@ public sealed class RegistryClient : IDisposable
             }
             catch (HttpRequestException e)
             {
-                throw new RegistryClientException(RegistryClientError.Unreachable, $"cannot reach {BaseUri.GetLeftPart(UriPartial.Authority)}: {e.Message}", e);
+                throw new RegistryClientException(RegistryClientError.Unreachable, $"cannot reach {BaseUri.GetLeftPart(UriPartial.Authority)}: {e.Message}{TlsHint(e)}", e);
             }
             if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
             {
@@ -360,6 +363,9 @@ public sealed class RegistryClient : IDisposable
                     $"{what}: access denied{(authenticated && _credentials is not null ? $" for user '{_credentials.Username}'" : _credentials is null ? " (no credentials: give --username/--password, BOLLARD_USERNAME/BOLLARD_PASSWORD or docker login)" : "")}{error}",
                 HttpStatusCode.NotFound => $"{what}: not found{error}",
                 HttpStatusCode.PreconditionFailed => $"{what}: changed meanwhile (412 Precondition Failed){error}",
+                // Kestrel (and nginx) answer plain HTTP on a TLS port with a bare 400: say what that likely is.
+                HttpStatusCode.BadRequest when error.Length == 0 && BaseUri.Scheme == Uri.UriSchemeHttp =>
+                    $"{what}: the registry answered 400 BadRequest with no error body; if it is an HTTPS port, give --ca-cert FILE (a self-signed certificate) or log in with 'bollard login https://HOST'",
                 _ => $"{what}: the registry answered {(int)status} {status}{error}",
             }) { Status = (int)status };
         }
@@ -498,6 +504,20 @@ public sealed class RegistryClient : IDisposable
             result[key] = value;
         }
         return result;
+    }
+
+    /// <summary>What to do when the failure looks like TLS trust (an untrusted certificate) or plain HTTP spoken to a TLS port.</summary>
+    private string TlsHint(HttpRequestException e)
+    {
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException)
+                return "; the registry's TLS certificate is not trusted: give --ca-cert FILE with its certificate or CA (or put it in ~/.config/containers/certs.d/HOST/ca.crt)";
+        }
+        bool plain = BaseUri.Scheme == Uri.UriSchemeHttp;
+        return plain && e.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded
+            ? "; if it is an HTTPS port, give --ca-cert FILE (a self-signed certificate) or log in with 'bollard login https://HOST'"
+            : "";
     }
 
     /// <summary><c>localhost</c>, <c>127.x.x.x</c> and <c>::1</c>, with or without a port.</summary>

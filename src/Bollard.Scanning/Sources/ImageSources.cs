@@ -9,7 +9,8 @@ public static class ImageSources
     public const string Usage = "give oci:DIR[:TAG], docker-archive:FILE or docker://HOST/NAME[:TAG|@DIGEST]";
 
     /// <exception cref="ImageSourceException">Not one of those forms (<see cref="ImageSourceError.UnknownSource"/>).</exception>
-    public static IImageSource Open(string image, Func<string, RegistryCredentials?> credentials, bool insecure)
+    /// <param name="tls">Extra HTTPS trust for a registry host (null: the system's roots, and plain HTTP to loopback).</param>
+    public static IImageSource Open(string image, Func<string, RegistryCredentials?> credentials, bool insecure, Func<string, RegistryTls?>? tls = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(credentials);
@@ -53,7 +54,7 @@ public static class ImageSources
             }
             if (!RepositoryName.TryParse(repository, out _))
                 throw new ImageSourceException(ImageSourceError.UnknownSource, $"'{image}': '{repository}' is not a valid repository name");
-            return new RegistrySource(new RegistryClient(host, credentials(host), insecure), repository, reference);
+            return new RegistrySource(new RegistryClient(host, credentials(host), insecure, tls: insecure ? null : tls?.Invoke(host)), repository, reference);
         }
         throw new ImageSourceException(ImageSourceError.UnknownSource, $"unknown image source '{image}' ({Usage})");
     }

@@ -15,7 +15,13 @@ internal static class CliRegistryCredentials
         RegistryCredentials.Find(host, username, password, Environment.GetEnvironmentVariable, StoredLogin);
 
     /// <summary>The stored login when its server is <paramref name="host"/> (host and port as in the image reference).</summary>
-    private static RegistryCredentials? StoredLogin(string host)
+    private static RegistryCredentials? StoredLogin(string host) =>
+        StoredLoginFor(host) is ({ } config, string path)
+            ? new RegistryCredentials(config.Username, config.Token) { Source = $"bollard login ({path})" }
+            : null;
+
+    /// <summary>The stored login and its file when the login's server is <paramref name="host"/>; else nothing.</summary>
+    internal static (CliConfig? Config, string Path) StoredLoginFor(string host)
     {
         string path = CliConfig.DefaultPath();
         CliConfig? config;
@@ -27,11 +33,9 @@ internal static class CliRegistryCredentials
         {
             // An unreadable login file is reported by the commands that need it (bollard login/logout and the management
             // commands); a registry command goes on with the other sources.
-            return null;
+            return (null, path);
         }
-        if (config is null || !Uri.TryCreate(config.Server, UriKind.Absolute, out var server)) return null;
-        return string.Equals(server.Authority, host, StringComparison.OrdinalIgnoreCase)
-            ? new RegistryCredentials(config.Username, config.Token) { Source = $"bollard login ({path})" }
-            : null;
+        if (config is null || !Uri.TryCreate(config.Server, UriKind.Absolute, out var server)) return (null, path);
+        return string.Equals(server.Authority, host, StringComparison.OrdinalIgnoreCase) ? (config, path) : (null, path);
     }
 }

@@ -176,7 +176,10 @@ internal static class ScanCommands
         string image = parse.GetValue(o.Image)!;
         string? username = parse.GetValue(o.Username);
         string? password = parse.GetValue(o.Password);
-        return ImageSources.Open(image, host => CliRegistryCredentials.Find(host, username, password), parse.GetValue(o.Insecure));
+        string? caCert = parse.GetValue(o.CaCert);
+        bool insecure = parse.GetValue(o.Insecure);
+        if (caCert is not null && insecure) throw CliException.Usage("give --ca-cert or --insecure, not both");
+        return ImageSources.Open(image, host => CliRegistryCredentials.Find(host, username, password), insecure, host => CliRegistryTls.Find(host, caCert));
     }
 
     private static async Task<IReadOnlyList<SourceImage>> ResolveAsync(ParseResult parse, SourceOptions o, IImageSource source, CancellationToken ct)
@@ -304,6 +307,7 @@ internal static class ScanCommands
         public Option<string?> Username { get; } = new("--username", "-u") { Description = "Registry user (else $BOLLARD_USERNAME, else bollard login, docker or skopeo login)" };
         public Option<string?> Password { get; } = new("--password", "-p") { Description = "Registry password or token (else $BOLLARD_PASSWORD)" };
         public Option<bool> Insecure { get; } = new("--insecure") { Description = "Plain HTTP to the registry (always allowed for loopback)" };
+        public Option<string?> CaCert { get; } = new("--ca-cert") { Description = "PEM file of the registry's certificate or CA, for a self-signed HTTPS registry (else bollard login's, else certs.d/HOST/*.crt)", HelpName = "FILE" };
         public Option<string?> Data { get; } = new("--data") { Description = "Data folder (default ./bollard-data, the one of 'bollard serve'): its advisory database, and its layer index cache (a layer indexed there, by the server or an earlier scan, is not read again)", HelpName = "DIR" };
         public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Say on standard error, per image, how many layers were read and how many came from the layer index cache" };
         public Option<string?> Output { get; } = new("--output", "-o") { Description = "Write the report to this file instead of standard output", HelpName = "FILE" };
@@ -320,6 +324,7 @@ internal static class ScanCommands
             command.Options.Add(Username);
             command.Options.Add(Password);
             command.Options.Add(Insecure);
+            command.Options.Add(CaCert);
             command.Options.Add(Data);
             command.Options.Add(Output);
             command.Options.Add(Verbose);

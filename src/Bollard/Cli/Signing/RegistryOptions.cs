@@ -10,6 +10,7 @@ internal sealed class RegistryOptions
     public Option<string?> Username { get; } = new("--username", "-u") { Description = "Registry user (else $BOLLARD_USERNAME, else bollard login, docker or skopeo login)" };
     public Option<string?> Password { get; } = new("--password", "-p") { Description = "Registry password or token (else $BOLLARD_PASSWORD)" };
     public Option<bool> Insecure { get; } = new("--insecure") { Description = "Plain HTTP to the registry (always allowed for loopback)" };
+    public Option<string?> CaCert { get; } = new("--ca-cert") { Description = "PEM file of the registry's certificate or CA, for a self-signed HTTPS registry (else bollard login's, else certs.d/HOST/*.crt)", HelpName = "FILE" };
 
     public void AddTo(Command command)
     {
@@ -17,6 +18,7 @@ internal sealed class RegistryOptions
         command.Options.Add(Username);
         command.Options.Add(Password);
         command.Options.Add(Insecure);
+        command.Options.Add(CaCert);
     }
 
     /// <exception cref="CliException">Not an image reference (exit code 2).</exception>
@@ -35,6 +37,9 @@ internal sealed class RegistryOptions
         {
             throw CliException.Usage(e.Message);
         }
-        return new RegistryClient(image.Host, credentials, parse.GetValue(Insecure));
+        bool insecure = parse.GetValue(Insecure);
+        string? caCert = parse.GetValue(CaCert);
+        if (caCert is not null && insecure) throw CliException.Usage("give --ca-cert or --insecure, not both");
+        return new RegistryClient(image.Host, credentials, insecure, tls: insecure ? null : CliRegistryTls.Find(image.Host, caCert));
     }
 }
