@@ -3,8 +3,9 @@
 # scripts/scan-fixtures.sh, cold (empty layer index) and warm (the layer index of the first run reused), with the
 # advisory database imported first; and cdxgen's time on the same root filesystem when it is installed
 # (scripts/test.sh installs @cyclonedx/cdxgen@12.8.4), with the ratio Bollard/cdxgen per round.
-# Until `bollard scan` is on main, the driver is `bollard-bench scan-image` (bench/Bollard.Benchmarks/ScanDriver.cs:
-# the same engine types the CLI composes). Usage:
+# The scan is the real `bollard scan oci:DIR:bookworm --format json --data DATA` (Release build of src/Bollard);
+# BENCH_SCAN_SPLIT=1 adds a warm run of `bollard-bench scan-image` (bench/Bollard.Benchmarks/ScanDriver.cs, the same
+# engine types) per round for the engine's own split (inventory, advisory index load, match). Usage:
 #   bash bench/scan-bench.sh                     # 7 rounds
 #   BENCH_MODE=quick bash bench/scan-bench.sh    # 3 rounds (a few minutes, most of it the advisory import)
 #   BENCH_SCAN_FIXTURES=DIR                      # a finished scan-fixtures folder (else scripts/scan-fixtures.sh)
@@ -20,21 +21,35 @@ WORK=$(mktemp -d /tmp/bollard-scan-bench-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p bench/out
 OUT=bench/out/scan-$(date -u +%Y%m%d-%H%M%S).tsv
-dotnet build bench/Bollard.Benchmarks -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
-cp -r bench/Bollard.Benchmarks/bin/Release/net10.0 "$WORK/bin"
+dotnet build src/Bollard -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+cp -r src/Bollard/bin/Release/net10.0 "$WORK/cli"
+BOLLARD="$WORK/cli/bollard"
+SPLIT=${BENCH_SCAN_SPLIT:-0}
+if [ "$SPLIT" = 1 ]; then
+  dotnet build bench/Bollard.Benchmarks -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+  cp -r bench/Bollard.Benchmarks/bin/Release/net10.0 "$WORK/bin"
+fi
 B="$WORK/bin/bollard-bench"
 # Private copy of the layout: a concurrent scan-fixtures rebuild must not change it mid-run.
 cp -a "$FIX/oci" "$WORK/oci"
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$B" scan-import "$WORK/adv" "$VULN/debian/vuln-list-debian" "$VULN/debian/security-tracker" | tee "$WORK/import.txt"
+for set in vuln-list-debian security-tracker; do
+  "$BOLLARD" db import "$VULN/debian/$set" --data "$WORK/adv" | tee -a "$WORK/import.txt"
+done
 
 timed() { # LABEL COMMAND...: one TSV row: label, wall s, user+sys s, peak RSS KiB, load, the command's own output
   local label=$1; shift
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" >"$WORK/stdout" 2>"$WORK/stderr" || { cat "$WORK/stderr"; exit 1; }
   read -r wall user sys rss <"$WORK/time"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$rss" "$load" "$(tail -1 "$WORK/stdout" | tr '\n' ' ')" | tee -a "$OUT"
+  local said
+  if [ "${label#bollard-}" != "$label" ]; then # the JSON report of bollard scan: its counts
+    said=$(jq -r '.images[0] | "packages=\(.packages) findings=\(.findings | length)"' "$WORK/stdout")
+  else
+    said=$(tail -1 "$WORK/stdout" | tr '\n' ' ')
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$rss" "$load" "$said" | tee -a "$OUT"
 }
 
 if [ -x "$CDXGEN" ]; then
@@ -42,8 +57,9 @@ if [ -x "$CDXGEN" ]; then
 fi
 for r in $(seq 1 "$ROUNDS"); do
   rm -rf "$WORK/data"; cp -r "$WORK/adv" "$WORK/data"
-  timed bollard-cold "$B" scan-image "$WORK/data" "$WORK/oci" bookworm
-  timed bollard-warm "$B" scan-image "$WORK/data" "$WORK/oci" bookworm
+  timed bollard-cold "$BOLLARD" scan "oci:$WORK/oci:bookworm" --format json --data "$WORK/data"
+  timed bollard-warm "$BOLLARD" scan "oci:$WORK/oci:bookworm" --format json --data "$WORK/data"
+  [ "$SPLIT" = 1 ] && timed split-warm "$B" scan-image "$WORK/data" "$WORK/oci" bookworm
   if [ -x "$CDXGEN" ]; then
     timed cdxgen env CDXGEN_DEBUG_MODE= FETCH_LICENSE=false "$CDXGEN" -t rootfs "$WORK/bundle/rootfs" -o "$WORK/cdx.json" --no-install-deps
     echo "cdxgen components: $(jq '.components | length' "$WORK/cdx.json")"

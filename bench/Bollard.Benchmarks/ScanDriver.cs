@@ -46,7 +46,7 @@ internal static class ScanDriver
         var analysis = await analyzer.AnalyzeAsync(images[0].Image, source, null, CancellationToken.None).ConfigureAwait(false);
         double inventoryMs = sw.Elapsed.TotalMilliseconds;
         sw.Restart();
-        var index = await advisories.GetIndexAsync(CancellationToken.None).ConfigureAwait(false);
+        var index = await advisories.GetIndexForAsync(AdvisoryMatcher.KeysOf(analysis.Inventory).ToList(), CancellationToken.None).ConfigureAwait(false);
         double indexMs = sw.Elapsed.TotalMilliseconds;
         sw.Restart();
         var findings = AdvisoryMatcher.Match(analysis.Inventory, index);

@@ -63,6 +63,26 @@ public sealed partial class AdvisoryDatabase : IDisposable
         return await index.WaitAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// An index that holds, for each of <paramref name="keys"/>, exactly what the full index holds (other keys may be
+    /// missing or partial): for a one-shot match (<c>bollard scan</c>), which then reads and deserializes only the
+    /// advisories naming the image's packages (<see cref="IAdvisoryStore.ReadByKeysAsync"/>; a bookworm image names
+    /// about a tenth of the Debian data) instead of the whole database. When the full index is already loaded and
+    /// no newer import exists it is returned as is; a key-scoped index is never cached (it serves one match).
+    /// </summary>
+    public async Task<AdvisoryIndex> GetIndexForAsync(IReadOnlyCollection<AdvisoryKey> keys, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var latest = await _store.ListImportsAsync(1, ct).ConfigureAwait(false);
+        long latestId = latest.Count == 0 ? 0 : latest[0].Id;
+        Task<AdvisoryIndex>? loaded;
+        lock (_indexLock) loaded = _index is { IsCompletedSuccessfully: true } && latestId <= _indexImportId ? _index : null;
+        if (loaded is not null) return await loaded.ConfigureAwait(false);
+        var some = new List<StoredAdvisory>();
+        await foreach (var a in _store.ReadByKeysAsync(keys, ct).ConfigureAwait(false)) some.Add(a);
+        return AdvisoryIndex.Build(some);
+    }
+
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
     /// <exception cref="InvalidDataException">The path is not a directory or zip, or holds no advisory in a known format.</exception>
     public async Task<AdvisoryImportResult> ImportAsync(string path, AdvisoryImportOptions? options, CancellationToken ct)

@@ -41,21 +41,14 @@ public static class AdvisoryMatcher
         var matches = new List<Hit>();
         foreach (var package in inventory.Packages)
         {
-            bool os = package.Type is PackageTypes.Deb or PackageTypes.Apk or PackageTypes.Rpm;
-            string? release = null;
-            if (os)
+            bool os = IsOs(package);
+            if (!TryKey(inventory, package, out var key, out string version))
             {
-                release = OsRelease.For(inventory.Os, package.Type, out bool known);
-                if (!known)
-                {
-                    if (warnings is not null && (warnedTypes ??= []).Add("release:" + package.Type))
-                        warnings.Add($"{package.Type} packages not matched: no advisory release for the image's OS ({inventory.Os?.Id ?? "no os-release"} {inventory.Os?.VersionId})");
-                    continue;
-                }
+                if (warnings is not null && (warnedTypes ??= []).Add("release:" + package.Type))
+                    warnings.Add($"{package.Type} packages not matched: no advisory release for the image's OS ({inventory.Os?.Id ?? "no os-release"} {inventory.Os?.VersionId})");
+                continue;
             }
-            string name = os ? package.SourceName ?? package.Name : package.Name;
-            string version = os && package.Type == PackageTypes.Deb ? package.SourceVersion ?? package.Version : package.Version;
-            var entries = index.Lookup(AdvisoryKey.Create(package.Type, release, name));
+            var entries = index.Lookup(key);
             if (entries.Count == 0) continue;
             var scheme = VersionSchemes.ForPackageType(package.Type);
             if (scheme is null)
@@ -77,6 +70,45 @@ public static class AdvisoryMatcher
                 findings.Add(ToFinding(package, group, os));
         }
         return findings;
+    }
+
+    /// <summary>
+    /// The index keys <see cref="Match(ImageInventory, AdvisoryIndex)"/> looks up for this inventory: what
+    /// <see cref="AdvisoryDatabase.GetIndexForAsync"/> needs to load for a one-shot match.
+    /// </summary>
+    public static IReadOnlySet<AdvisoryKey> KeysOf(ImageInventory inventory)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        var keys = new HashSet<AdvisoryKey>();
+        foreach (var package in inventory.Packages)
+            if (TryKey(inventory, package, out var key, out _)) keys.Add(key);
+        return keys;
+    }
+
+    private static bool IsOs(ScanPackage package) => package.Type is PackageTypes.Deb or PackageTypes.Apk or PackageTypes.Rpm;
+
+    /// <summary>
+    /// The key and version a package is matched by: OS packages by source name (and dpkg source version) in the image's
+    /// release, language packages by type and name. False for an OS package whose release is not known.
+    /// </summary>
+    private static bool TryKey(ImageInventory inventory, ScanPackage package, out AdvisoryKey key, out string version)
+    {
+        bool os = IsOs(package);
+        string? release = null;
+        if (os)
+        {
+            release = OsRelease.For(inventory.Os, package.Type, out bool known);
+            if (!known)
+            {
+                key = default;
+                version = "";
+                return false;
+            }
+        }
+        string name = os ? package.SourceName ?? package.Name : package.Name;
+        version = os && package.Type == PackageTypes.Deb ? package.SourceVersion ?? package.Version : package.Version;
+        key = AdvisoryKey.Create(package.Type, release, name);
+        return true;
     }
 
     /// <summary>Whether the version is affected, and the lowest fixed version above it; false with an error when a version cannot be ordered.</summary>

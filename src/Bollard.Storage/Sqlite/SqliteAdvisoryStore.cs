@@ -62,6 +62,30 @@ public sealed class SqliteAdvisoryStore(SqliteDatabase db) : IAdvisoryStore
         }
     }
 
+    public async IAsyncEnumerable<StoredAdvisory> ReadByKeysAsync(IReadOnlyCollection<AdvisoryKey> keys, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0) yield break;
+        // The keys travel as one JSON array of [type, release, name] (no parameter limit); json_each drives the loop over
+        // the advisory_packages_key index (0091), and the distinct (feed, id) pairs then find their rows by primary key.
+        string json = System.Text.Json.JsonSerializer.Serialize(keys.Distinct().Select(k => new[] { k.Type, k.Release ?? "", k.Name }));
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            """
+            SELECT a.feed, a.hash, a.body FROM advisories a
+            WHERE (a.feed, a.id) IN (
+                SELECT p.feed, p.advisory_id FROM json_each(@keys) k
+                JOIN advisory_packages p ON p.type = k.value ->> 0 AND p.release = k.value ->> 1 AND p.name = k.value ->> 2)
+            """;
+        command.Parameters.AddWithValue("@keys", json);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            yield return new StoredAdvisory(reader.GetString(0), AdvisoryJson.Deserialize((byte[])reader.GetValue(2)), reader.GetString(1));
+        }
+    }
+
     public Task<IReadOnlyList<StoredAdvisory>> FindAsync(string id, CancellationToken ct) =>
         db.ReadAsync<IReadOnlyList<StoredAdvisory>>(async c =>
             (await c.QueryAsync<(string Feed, string Hash, byte[] Body)>(new CommandDefinition(

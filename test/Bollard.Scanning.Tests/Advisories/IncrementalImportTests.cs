@@ -58,6 +58,35 @@ public sealed class IncrementalImportTests : IDisposable
     }
 
     [Fact]
+    public async Task GetIndexForAsync_AfterAnImportByAnotherProcess_ReadsTheNewData_AndOnlyTheKeysAsked()
+    {
+        string dir = _t.CopyOf("osv/npm");
+        await _t.Database.ImportAsync(dir, null, default);
+        await _t.Database.ImportAsync(AdvisoryTestDatabase.Data("osv/nuget"), null, default);
+        var lodash = AdvisoryKey.Create(PackageTypes.Npm, null, "lodash");
+        var newtonsoft = AdvisoryKey.Create(PackageTypes.NuGet, null, "newtonsoft.json");
+        var full = await _t.Database.GetIndexAsync(default);
+        Assert.Same(full, await _t.Database.GetIndexForAsync([lodash], default));
+
+        // Another process (a 'bollard db import' beside the server) changes lodash's fixed version: the loaded full
+        // index is stale, so the key-scoped read goes to the store and sees the change.
+        string lodashFile = Path.Combine(dir, "GHSA-p6mc-m468-83gw.json");
+        var json = JsonNode.Parse(File.ReadAllText(lodashFile))!;
+        json["affected"]![0]!["ranges"]![0]!["events"]![1]!["fixed"] = "4.17.22";
+        File.WriteAllText(lodashFile, json.ToJsonString());
+        using (var other = new AdvisoryDatabase(_t.Store, () => [], TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AdvisoryDatabase>.Instance))
+            Assert.Equal(1, (await other.ImportAsync(dir, null, default)).Record.Changed);
+        var scoped = await _t.Database.GetIndexForAsync([lodash, lodash], default);
+        Assert.NotSame(full, scoped);
+        Assert.Equal("4.17.22", scoped.Lookup(lodash).Single(e => e.Advisory.Id == "GHSA-p6mc-m468-83gw").Package.Ranges[0][1].Version);
+        Assert.Equal(full.Lookup(lodash).Count, scoped.Lookup(lodash).Count);
+        Assert.Equal(full.Lookup(lodash).Select(e => e.Advisory.Id).Distinct().Count(), scoped.AdvisoryCount);
+        Assert.Empty(scoped.Lookup(newtonsoft));
+        Assert.NotEmpty(full.Lookup(newtonsoft));
+        Assert.Equal(0, (await _t.Database.GetIndexForAsync([], default)).AdvisoryCount);
+    }
+
+    [Fact]
     public async Task Feeds_AreIndependent_AReimportOfOneNeverRemovesAnother()
     {
         await _t.Database.ImportAsync(AdvisoryTestDatabase.Data("osv/npm"), null, default);

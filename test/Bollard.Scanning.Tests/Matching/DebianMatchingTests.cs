@@ -40,6 +40,26 @@ public sealed class DebianMatchingTests : IClassFixture<DebianMatchingTests.Impo
         AdvisoryMatcher.Match(TestInventories.Dpkg(Status, TestInventories.Bookworm, versions), _data.Index, warnings).ToList();
 
     [Fact]
+    public async Task GetIndexForAsync_KeysOfTheInventory_SameFindingsAsTheFullIndex_FromFarFewerAdvisories()
+    {
+        var inventory = TestInventories.Dpkg(Status, TestInventories.Bookworm, new Dictionary<string, string> { ["tar"] = "1.34+dfsg-1" });
+        // A second database over the same store, as a one-shot 'bollard scan' process is: no full index loaded.
+        using var oneShot = new AdvisoryDatabase(_data.T.Store, () => [], TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AdvisoryDatabase>.Instance);
+        var keys = AdvisoryMatcher.KeysOf(inventory);
+        var scoped = await oneShot.GetIndexForAsync(keys.ToList(), default);
+
+        Assert.True(scoped.AdvisoryCount < _data.Index.AdvisoryCount / 2, $"{scoped.AdvisoryCount} of {_data.Index.AdvisoryCount} advisories read");
+        foreach (var key in keys)
+            Assert.Equal(_data.Index.Lookup(key).Select(e => e.Advisory.Id).Order(StringComparer.Ordinal), scoped.Lookup(key).Select(e => e.Advisory.Id).Order(StringComparer.Ordinal));
+        var full = AdvisoryMatcher.Match(inventory, _data.Index);
+        Assert.True(full.Count > 50, $"{full.Count} findings");
+        Assert.Equal(full.Select(Describe), AdvisoryMatcher.Match(inventory, scoped).Select(Describe));
+    }
+
+    private static string Describe(Finding f) =>
+        string.Join('|', f.AdvisoryId, string.Join(',', f.Aliases), f.PackageName, f.InstalledVersion, f.FixedVersion, f.Severity, f.CvssScore, f.Status, f.StatusReason, f.Summary);
+
+    [Fact]
     public async Task Import_TrackerFolder_CvesFromJsonAndDsaLists_DsaFixesMergedIntoCves()
     {
         Assert.Equal("debian:debian", _data.Result.Record.Feed);

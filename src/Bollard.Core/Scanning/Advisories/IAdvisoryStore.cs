@@ -22,6 +22,13 @@ public interface IAdvisoryStore
     /// <summary>Every stored advisory, in no particular order (streamed: the index is built from it).</summary>
     IAsyncEnumerable<StoredAdvisory> ReadAllAsync(CancellationToken ct);
 
+    /// <summary>
+    /// Every stored advisory, from every feed, of which an affected package has one of <paramref name="keys"/>, each
+    /// once, in no particular order (streamed); nothing for no keys. Read from one snapshot, like
+    /// <see cref="ReadAllAsync"/>: for those keys, an index built from it holds exactly what the full one holds.
+    /// </summary>
+    IAsyncEnumerable<StoredAdvisory> ReadByKeysAsync(IReadOnlyCollection<AdvisoryKey> keys, CancellationToken ct);
+
     /// <summary>The advisories whose id or one of whose aliases is <paramref name="id"/> (case-insensitive), from every feed; empty when none.</summary>
     Task<IReadOnlyList<StoredAdvisory>> FindAsync(string id, CancellationToken ct);
 
