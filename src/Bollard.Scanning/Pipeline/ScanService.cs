@@ -33,7 +33,14 @@ public sealed class ScanService(
     /// <summary>The annotation on the SBOM referrers Bollard attaches (value: the engine version), so producer SBOMs are told apart.</summary>
     public const string GeneratorAnnotation = "dev.bollard.sbom.generator";
 
-    private const int MaxPackageHits = 10_000;
+    /// <summary>Rows per page of the packages query.</summary>
+    public const int PackagePage = 2_000;
+
+    /// <summary>
+    /// At most this many package rows are read for one packages query (hidden ones included): bounds the work an
+    /// anonymous caller can ask for; past it the answer says it was truncated.
+    /// </summary>
+    public const int MaxPackageRowsExamined = 200_000;
     private readonly ConcurrentDictionary<Digest, (OpenVex? Doc, string? Problem)> _vexCache = new();
     private volatile IReadOnlyList<ScanExceptionRule>? _exceptions;
 
@@ -176,27 +183,53 @@ public sealed class ScanService(
     /// <summary>
     /// "Which images contain this package": every repository, image and tag holding it that the caller may pull, from
     /// the package index. <paramref name="versionFilter"/> (the ecosystem's version order) keeps the versions asked for.
+    /// The index is walked in pages (<see cref="PackagePage"/> rows, keyset on <see cref="PackageHit.Cursor"/>) with the
+    /// access and version filters applied to each, so rows the caller may not see never crowd out the ones it may; the
+    /// walk stops at <paramref name="limit"/> hits or after <see cref="MaxPackageRowsExamined"/> rows (then truncated).
     /// </summary>
-    /// <returns>The hits (at most <paramref name="limit"/>) and whether more were cut.</returns>
+    /// <returns>The hits (at most <paramref name="limit"/>, the oldest rows first, sorted by repository, digest and
+    /// path) and whether more were cut.</returns>
     public async Task<(IReadOnlyList<PackageHit> Hits, bool Truncated)> PackagesAsync(
         RegistryCaller caller, PackageQuery query, Func<PackageHit, bool>? versionFilter, int limit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(query);
         // Anonymous callers are answered too: the per-repository check leaves them the public repositories only.
-        var rows = await scans.FindPackagesAsync(query with { Limit = MaxPackageHits + 1 }, ct).ConfigureAwait(false);
         var visible = new Dictionary<string, bool>(StringComparer.Ordinal);
         var hits = new List<PackageHit>();
-        bool truncated = rows.Count > MaxPackageHits;
-        foreach (var row in rows.Take(MaxPackageHits))
+        bool truncated = false;
+        var after = default(PackageCursor);
+        for (int examined = 0; ;)
         {
-            if (!visible.TryGetValue(row.Repository, out bool may))
-                visible[row.Repository] = may = caller.Unrestricted
-                    || (await access.RightsAsync(caller.Principal, row.Repository, ct).ConfigureAwait(false)).HasFlag(RepositoryAccess.Pull);
-            if (!may || (versionFilter is not null && !versionFilter(row))) continue;
-            if (hits.Count == limit) { truncated = true; break; }
-            hits.Add(row);
+            if (examined >= MaxPackageRowsExamined)
+            {
+                truncated = true;
+                break;
+            }
+            var rows = await scans.FindPackagesAsync(query with { After = after, Limit = PackagePage }, ct).ConfigureAwait(false);
+            examined += rows.Count;
+            foreach (var row in rows)
+            {
+                if (!visible.TryGetValue(row.Repository, out bool may))
+                    visible[row.Repository] = may = caller.Unrestricted
+                        || (await access.RightsAsync(caller.Principal, row.Repository, ct).ConfigureAwait(false)).HasFlag(RepositoryAccess.Pull);
+                if (!may || (versionFilter is not null && !versionFilter(row))) continue;
+                if (hits.Count == limit)
+                {
+                    truncated = true;
+                    break;
+                }
+                hits.Add(row);
+            }
+            if (truncated || rows.Count < PackagePage) break;
+            after = rows[^1].Cursor;
         }
+        hits.Sort(static (x, y) =>
+        {
+            int c = string.CompareOrdinal(x.Repository, y.Repository);
+            if (c == 0) c = string.CompareOrdinal(x.Digest, y.Digest);
+            return c != 0 ? c : string.CompareOrdinal(x.Path, y.Path);
+        });
         return (hits, truncated);
     }
 

@@ -247,9 +247,12 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
         if (query.Name is not null) where.Add(query.Type is null ? "p.name = @name" : "p.key_name = @keyName");
         if (query.Version is not null) where.Add("p.version = @version");
         if (where.Count == 0) throw new ArgumentException("a purl, or a type and name, is needed", nameof(query));
+        // Keyset paging on (package rowid, repository id): the lookup index (purl_base, (type, key_name) or name) holds
+        // its rows in rowid order per key, so a page is a range scan from the cursor, not a sort of every hit.
+        where.Add("p.rowid >= @afterRow AND (p.rowid > @afterRow OR m.repository_id > @afterRepository)");
         string sql =
             $"""
-            SELECT r.name AS Repository, p.digest AS Digest, p.type AS Type, p.name AS Name, p.version AS Version, p.purl AS Purl, p.path AS Path,
+            SELECT p.rowid AS Row, m.repository_id AS RepositoryId, r.name AS Repository, p.digest AS Digest, p.type AS Type, p.name AS Name, p.version AS Version, p.purl AS Purl, p.path AS Path,
                    (SELECT group_concat(t.name, char(10)) FROM tags t WHERE t.repository_id = m.repository_id
                       AND (t.manifest_digest = m.digest OR t.manifest_digest IN
                            (SELECT mr.manifest_digest FROM manifest_references mr WHERE mr.repository_id = m.repository_id AND mr.kind = 'm' AND mr.digest = m.digest))) AS Tags
@@ -257,16 +260,19 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
             JOIN manifests m ON m.digest = p.digest
             JOIN repositories r ON r.id = m.repository_id
             WHERE {string.Join(" AND ", where)}
-            ORDER BY r.name, p.digest, p.path
+            ORDER BY p.rowid, m.repository_id
             LIMIT @limit
             """;
         var rows = await db.ReadAsync(c => c.QueryAsync<HitRow>(new CommandDefinition(sql, new
         {
             purlBase = query.PurlBase, type = query.Type, name = query.Name,
             keyName = query.Type is null || query.Name is null ? null : ScanKeys.Name(query.Type, query.Name),
-            version = query.Version, limit = query.Limit,
+            version = query.Version, limit = query.Limit, afterRow = query.After.Row, afterRepository = query.After.Repository,
         }, cancellationToken: ct))).ConfigureAwait(false);
-        return rows.Select(r => new PackageHit(r.Repository, r.Digest, Tags(r.Tags), r.Type, r.Name, r.Version, r.Purl, r.Path)).ToList();
+        return rows.Select(r => new PackageHit(r.Repository, r.Digest, Tags(r.Tags), r.Type, r.Name, r.Version, r.Purl, r.Path)
+        {
+            Cursor = new PackageCursor(r.Row, r.RepositoryId),
+        }).ToList();
     }
 
     public async Task<IReadOnlyList<RepositoryImage>> ListRepositoryImagesAsync(RepositoryName repository, CancellationToken ct)
@@ -349,6 +355,8 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
 
     private sealed class HitRow
     {
+        public long Row { get; set; }
+        public long RepositoryId { get; set; }
         public string Repository { get; set; } = "";
         public string Digest { get; set; } = "";
         public string Type { get; set; } = "";

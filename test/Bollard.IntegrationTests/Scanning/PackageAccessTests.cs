@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
 
 namespace Bollard.IntegrationTests.Scanning;
 
@@ -51,6 +52,44 @@ public sealed class PackageAccessTests : IAsyncLifetime
         await _access.SetPublicAsync("team-b/**", true);
         Assert.Equal([("team-a/app", a), ("team-b/app", b)], await HitsAsync(_access.Api(alice), "purl=pkg:deb/debian/base-files"));
         Assert.Equal([("team-b/app", b)], await HitsAsync(_access.Raw(), "purl=pkg:deb/debian/base-files"));
+    }
+
+    [Fact]
+    public async Task Packages_MoreThanTenThousandHiddenRowsBeforeAVisibleOne_TheVisibleOneIsFound()
+    {
+        string creds = $"{_access.Admin.User}:{_access.Admin.Secret}";
+        string hidden = await ScanImages.PushDebianAsync(_work, _access.Server.HostPort, "secret/app", "1", creds);
+        var state = await ScanImages.WaitForStateAsync(_access.AdminApi, "secret/app", hidden, s => s is "done" or "failed");
+        Assert.True(state["state"]!.GetValue<string>() == "done", state.ToJsonString());
+        // 10,001 more base-files rows of the hidden image in the package index (as 10,001 hidden images would add),
+        // all before the visible image's rows: the answer used to be cut at 10,000 rows before the access filter.
+        await using (var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_access.Server.DataDir, "bollard.db"), Pooling = false }.ToString()))
+        {
+            await db.OpenAsync();
+            await using var command = db.CreateCommand();
+            command.CommandText =
+                """
+                PRAGMA busy_timeout = 10000;
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+                INSERT INTO scan_packages SELECT p.* FROM n, (SELECT * FROM scan_packages WHERE digest = $digest AND name = 'base-files' LIMIT 1) p;
+                """;
+            command.Parameters.AddWithValue("$digest", hidden);
+            Assert.Equal(10_001, await command.ExecuteNonQueryAsync());
+        }
+        string visible = await ScanImages.PushDebianAsync(_work, _access.Server.HostPort, "team-a/app", "1", creds, null, ("/etc/visible", "team-a"));
+        Assert.NotEqual(hidden, visible);
+        state = await ScanImages.WaitForStateAsync(_access.AdminApi, "team-a/app", visible, s => s is "done" or "failed");
+        Assert.True(state["state"]!.GetValue<string>() == "done", state.ToJsonString());
+        var alice = await _access.CreateUserWithRoleAsync(AccessServer.Unique("alice"), "reader", "team-a/**");
+
+        Assert.Equal([("team-a/app", visible)], await HitsAsync(_access.Api(alice), "purl=pkg:deb/debian/base-files"));
+        Assert.Equal([("team-a/app", visible)], await HitsAsync(_access.Api(alice), "type=deb&name=base-files&limit=1"));
+        Assert.Empty(await HitsAsync(_access.Raw(), "purl=pkg:deb/debian/base-files"));
+        // The admin sees every row, cut at the limit and said so.
+        using var response = await _access.AdminApi.GetAsync("/api/v1/packages?purl=pkg:deb/debian/base-files&limit=10");
+        var body = await AccessServer.ExpectAsync(response, HttpStatusCode.OK, "packages as admin");
+        Assert.Equal(10, body["packages"]!.AsArray().Count);
+        Assert.True(body["truncated"]!.GetValue<bool>());
     }
 
     private static async Task<List<(string Repository, string Digest)>> HitsAsync(HttpClient api, string query)

@@ -61,7 +61,12 @@ public interface IScanStore
     /// <returns>true when it removed them.</returns>
     Task<bool> ForgetIfUnreferencedAsync(string digest, CancellationToken ct);
 
-    /// <summary>Which repositories and images hold the package (every version unless <see cref="PackageQuery.Version"/> is set), ordered by repository and digest.</summary>
+    /// <summary>
+    /// Which repositories and images hold the package (every version unless <see cref="PackageQuery.Version"/> is set):
+    /// one page of at most <see cref="PackageQuery.Limit"/> hits after <see cref="PackageQuery.After"/>, in
+    /// <see cref="PackageHit.Cursor"/> order (stable: rows added later come after), so a caller that filters the rows
+    /// (by access) can walk them all.
+    /// </summary>
     Task<IReadOnlyList<PackageHit>> FindPackagesAsync(PackageQuery query, CancellationToken ct);
 
     /// <summary>The image manifests and indexes of a repository with their tags and scan states.</summary>

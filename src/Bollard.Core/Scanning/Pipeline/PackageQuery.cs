@@ -17,6 +17,9 @@ public sealed record PackageQuery
     /// <summary>Only this exact version, when set.</summary>
     public string? Version { get; init; }
 
+    /// <summary>Only hits after this one in the store's order (keyset paging: the <see cref="PackageHit.Cursor"/> of a page's last hit).</summary>
+    public PackageCursor After { get; init; }
+
     /// <summary>At most this many rows (the caller asks one more to know whether it was cut).</summary>
     public int Limit { get; init; } = 1000;
 }
