@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Bollard.Core.Scanning.Advisories;
+using Bollard.Scanning.Matching;
 
 namespace Bollard.Scanning.Advisories;
 
@@ -27,6 +28,9 @@ public sealed class AdvisoryIndex
     public int KeyCount => _entries.Count;
 
     public IEnumerable<AdvisoryKey> Keys => _entries.Keys;
+
+    /// <summary>The matcher's results against this index by (key, version), so images sharing a package match it once.</summary>
+    internal MatchMemo Memo { get; } = new();
 
     /// <summary>The entries for a key (normalize with <see cref="AdvisoryKey.Create"/>); empty when none.</summary>
     public IReadOnlyList<AdvisoryIndexEntry> Lookup(AdvisoryKey key) => _entries.TryGetValue(key, out var list) ? list : [];

@@ -57,20 +57,47 @@ public static class AdvisoryMatcher
                     warnings.Add($"{package.Type} packages not matched: no version order for this ecosystem");
                 continue;
             }
-            matches.Clear();
-            foreach (var entry in entries)
+            // One (key, version) matches the same way in every image: a base layer shared by thousands of images is
+            // evaluated once per index (bench/README.md, "Advisory re-match"); only the package's own fields differ.
+            if (!index.Memo.TryGet(key, version, out var result))
             {
-                if (entry.Package.Status == AffectedStatus.NotAffected) continue;
-                if (Evaluate(scheme, entry.Package, version, out string? fixedVersion, out string? error))
-                    matches.Add(new Hit(entry, entry.Package.Status == AffectedStatus.Affected ? fixedVersion : null));
-                else if (error is not null) warnings?.Add($"{package.Purl}: {entry.Advisory.Id}: {error}");
+                result = MatchOne(entries, scheme, version, os, matches);
+                index.Memo.TryAdd(key, version, result);
             }
-            if (matches.Count == 0) continue;
-            foreach (var group in Group(matches))
-                findings.Add(ToFinding(package, group, os));
+            if (warnings is not null)
+                foreach (var (advisoryId, error) in result.Errors) warnings.Add($"{package.Purl}: {advisoryId}: {error}");
+            foreach (var template in result.Findings)
+            {
+                findings.Add(template with
+                {
+                    PackageType = package.Type, PackageName = package.Name, InstalledVersion = package.Version, Purl = package.Purl,
+                    Path = package.Path, LayerDigest = package.LayerDigest,
+                });
+            }
         }
         return findings;
     }
+
+    /// <summary>The findings of one (key, version) with the package's own fields left empty, and the versions that could not be ordered.</summary>
+    private static PackageMatch MatchOne(IReadOnlyList<AdvisoryIndexEntry> entries, IVersionScheme scheme, string version, bool os, List<Hit> matches)
+    {
+        matches.Clear();
+        List<(string, string)>? errors = null;
+        foreach (var entry in entries)
+        {
+            if (entry.Package.Status == AffectedStatus.NotAffected) continue;
+            if (Evaluate(scheme, entry.Package, version, out string? fixedVersion, out string? error))
+                matches.Add(new Hit(entry, entry.Package.Status == AffectedStatus.Affected ? fixedVersion : null));
+            else if (error is not null) (errors ??= []).Add((entry.Advisory.Id, error));
+        }
+        if (matches.Count == 0) return errors is null ? PackageMatch.None : new PackageMatch([], errors.ToArray());
+        var findings = new List<Finding>();
+        foreach (var group in Group(matches)) findings.Add(ToFinding(Blank, group, os));
+        return new PackageMatch(findings.ToArray(), errors?.ToArray() ?? []);
+    }
+
+    /// <summary>The package a memoized finding is made for; <see cref="Match(ImageInventory, AdvisoryIndex, ICollection{string})"/> fills in the real one.</summary>
+    private static readonly ScanPackage Blank = new() { Type = "", Name = "", Version = "", Purl = "", Path = "" };
 
     /// <summary>
     /// The index keys <see cref="Match(ImageInventory, AdvisoryIndex)"/> looks up for this inventory: what

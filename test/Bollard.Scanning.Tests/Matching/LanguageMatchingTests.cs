@@ -19,6 +19,31 @@ public sealed class LanguageMatchingTests : IDisposable
     }
 
     [Fact]
+    public async Task Match_SamePackageInTwoImages_MatchedOnceEachFindingCarriesItsOwnPackage_WarningsEachTime()
+    {
+        var index = await ImportAsync("osv/npm", "vuln-list");
+        var first = AdvisoryMatcher.Match(TestInventories.Language(PackageTypes.Npm, ("lodash", "4.17.15")), index);
+        int memoized = index.Memo.Count;
+        Assert.True(memoized > 0);
+        var other = TestInventories.Package(PackageTypes.Npm, "lodash", "4.17.15") with { Path = "/srv/other/package-lock.json", LayerDigest = "sha256:other", Purl = "pkg:npm/lodash@4.17.15?other" };
+        var second = AdvisoryMatcher.Match(TestInventories.Inventory([other], null), index);
+        Assert.Equal(memoized, index.Memo.Count);
+        Assert.Equal(first.Select(f => f.AdvisoryId + f.FixedVersion + f.Severity), second.Select(f => f.AdvisoryId + f.FixedVersion + f.Severity));
+        Assert.All(first, f => Assert.Equal(("/app/lock", "sha256:app", "pkg:npm/lodash@4.17.15", "lodash", "4.17.15"), (f.Path, f.LayerDigest, f.Purl, f.PackageName, f.InstalledVersion)));
+        Assert.All(second, f => Assert.Equal(("/srv/other/package-lock.json", "sha256:other", "pkg:npm/lodash@4.17.15?other", PackageTypes.Npm), (f.Path, f.LayerDigest, f.Purl, f.PackageType)));
+
+        // A version the ecosystem cannot order is a warning on every match, memoized or not.
+        var bad = TestInventories.Language(PackageTypes.Npm, ("lodash", "not a version"));
+        var warnings1 = new List<string>();
+        var warnings2 = new List<string>();
+        AdvisoryMatcher.Match(bad, index, warnings1);
+        AdvisoryMatcher.Match(bad, index, warnings2);
+        Assert.NotEmpty(warnings1);
+        Assert.Equal(warnings1, warnings2);
+        Assert.All(warnings2, w => Assert.StartsWith("pkg:npm/lodash@not a version: GHSA-", w, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Npm_Lodash41715_MatchesItsGhsas_41721_MatchesNone()
     {
         var index = await ImportAsync("osv/npm", "vuln-list");
