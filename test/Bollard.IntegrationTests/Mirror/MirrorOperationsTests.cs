@@ -77,6 +77,30 @@ public sealed class MirrorOperationsTests : IAsyncLifetime
         var upstream = JsonDocument.Parse(staleStatus.Stdout).RootElement.GetProperty("upstreams")[0];
         Assert.True(upstream.GetProperty("staleTags").GetInt32() >= 1, staleStatus.Stdout);
         Assert.True(upstream.GetProperty("counters").GetProperty("errors").GetProperty("unreachable").GetInt64() >= 1, staleStatus.Stdout);
+        // A sync that cannot reach the upstream fails as a job, with its reason, and the node stays ready: it keeps serving
+        // its cache, so a load balancer must not take it out for an upstream's outage (JobRunner keeps job failures out
+        // of BackgroundHealth).
+        var downSync = await CliAsync(cli, "mirror", "sync", $"local/{repo}:2.0", "--no-wait", "--json");
+        CliRunner.Succeeded(downSync);
+        long syncId = JsonDocument.Parse(downSync.Stdout).RootElement.GetProperty("id").GetInt64();
+        string? lastError = null;
+        for (var until = DateTime.UtcNow.AddSeconds(60); lastError is null && DateTime.UtcNow < until; await Task.Delay(200))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/mirror/sync");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"admin:{CliRunner.AdminPassword}")));
+            using var answer = await _h.Server.Client.SendAsync(request);
+            answer.EnsureSuccessStatusCode();
+            using var list = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+            var job = list.RootElement.GetProperty("syncs").EnumerateArray().First(j => j.GetProperty("id").GetInt64() == syncId);
+            lastError = job.GetProperty("lastError").GetString();
+        }
+        Assert.NotNull(lastError);
+        using (var ready = await _h.Server.Client.GetAsync("/readyz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Equal("ready", await ready.Content.ReadAsStringAsync());
+        }
         await _h.Proxy.StartAsync();
 
         var forget = await CliAsync(cli, "mirror", "forget", $"local/{repo}:1.0");
