@@ -49,6 +49,9 @@ public sealed class CountingProxy : IAsyncDisposable
     /// <summary>When set, response bodies are sent at about this rate.</summary>
     public long? BytesPerSecond { get; set; }
 
+    /// <summary>Send every blob GET body with <c>Transfer-Encoding: chunked</c> and no <c>Content-Length</c>, as some registries and CDNs do.</summary>
+    public bool ChunkedBlobs { get; set; }
+
     /// <summary>Flip one byte in the middle of every blob GET body (the length stays): bytes that do not match their digest.</summary>
     public bool CorruptBlobs { get; set; }
 
@@ -139,9 +142,11 @@ public sealed class CountingProxy : IAsyncDisposable
 
         using var response = await _http.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, ct);
         context.Response.StatusCode = (int)response.StatusCode;
+        bool chunked = ChunkedBlobs && request.Method == "GET" && request.Path.Value!.Contains("/blobs/sha256:", StringComparison.Ordinal);
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
             if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)) continue;
+            if (chunked && name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) continue; // Kestrel then chunks the body
             context.Response.Headers[name] = values.ToArray();
         }
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
