@@ -13,6 +13,7 @@ internal static partial class Durability
 {
     private const int ORdOnly = 0;
     private const int ODirectory = 0x10000; // Linux x86_64/arm64 value of O_DIRECTORY
+    private const int FGetFl = 3, FSetFl = 4;
     private const uint SyncFileRangeWrite = 2; // SYNC_FILE_RANGE_WRITE: start writeback, do not wait for it
 
     /// <summary>Writeback is started once per window of this many bytes of an upload.</summary>
@@ -51,6 +52,30 @@ internal static partial class Durability
         long from = offset / WritebackWindow * WritebackWindow, to = (offset + count) / WritebackWindow * WritebackWindow;
         return to > from ? (from, to - from) : null;
     }
+
+    /// <summary>
+    /// Turns direct I/O (<c>O_DIRECT</c>: writes go from the caller's buffer to the device, not through the page cache)
+    /// on or off for an open file. Returns false where that is not possible: not Linux, an architecture whose flag
+    /// value is not known here, or a file system without direct I/O (tmpfs, some FUSE and network mounts refuse it).
+    /// </summary>
+    public static bool TrySetDirectIo(SafeFileHandle file, bool on)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        int direct = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 or Architecture.X86 => 0x4000, // 040000
+            Architecture.Arm64 or Architecture.Arm => 0x10000, // 0200000
+            _ => 0,
+        };
+        if (direct == 0) return false;
+        int flags = Fcntl(file, FGetFl, 0);
+        if (flags < 0) return false;
+        int wanted = on ? flags | direct : flags & ~direct;
+        return wanted == flags || Fcntl(file, FSetFl, wanted) == 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(SafeFileHandle fd, int cmd, int arg);
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

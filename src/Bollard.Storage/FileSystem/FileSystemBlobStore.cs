@@ -107,8 +107,15 @@ public sealed class FileSystemBlobStore : IBlobStore
             file.Dispose();
             throw new UploadConflictException($"upload data holds {actual} bytes, not {offset}");
         }
-        file.Position = offset;
-        return ValueTask.FromResult<IUploadWriter?>(new FileSystemUploadWriter(file, offset));
+        try
+        {
+            return ValueTask.FromResult<IUploadWriter?>(new FileSystemUploadWriter(file, offset, Options.DirectIo));
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     public ValueTask<Stream?> OpenUploadReadAsync(string uploadId, CancellationToken ct)
