@@ -80,6 +80,20 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
 
     private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid().ToString("N")[..8]}";
 
+    /// <summary>
+    /// The prelude of a blob miss: a new upstream repository named from <paramref name="prefix"/> with an image tagged
+    /// <c>1</c> whose layer is <paramref name="size"/> seeded bytes, and its manifest pulled through the mirror (so the
+    /// mirror will fetch the layer); returns the mirrored repository and the layer's digest, not yet fetched.
+    /// </summary>
+    private async Task<(string Local, string Layer)> PrepareMissAsync(string prefix, long size, int seed)
+    {
+        string repo = Unique(prefix);
+        var (_, layer) = await PushSeededImageAsync(repo, "1", size, seed);
+        string local = $"mirror/local/{repo}";
+        await PullManifestAsync(local, "1");
+        return (local, layer);
+    }
+
     /// <summary>Pushes a config and a seeded layer of <paramref name="size"/> bytes (never in memory) and a manifest over them.</summary>
     private async Task<(string Manifest, string Layer)> PushSeededImageAsync(string repo, string tag, long size, int seed)
     {
@@ -153,10 +167,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
     public async Task Twenty_parallel_pulls_of_an_uncached_200MB_blob_make_one_upstream_GET_and_all_get_the_right_bytes()
     {
         const long size = 200L * MiB;
-        string repo = Unique("library/big");
-        var (_, layer) = await PushSeededImageAsync(repo, "1", size, seed: 200);
-        string local = $"mirror/local/{repo}";
-        await PullManifestAsync(local, "1");
+        var (local, layer) = await PrepareMissAsync("library/big", size, seed: 200);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         using var client = NewClient();
@@ -175,10 +186,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
     public async Task The_first_bytes_of_a_miss_reach_the_client_while_the_upstream_is_still_sending()
     {
         const long size = 4L * MiB;
-        string repo = Unique("library/slow");
-        var (_, layer) = await PushSeededImageAsync(repo, "1", size, seed: 4);
-        string local = $"mirror/local/{repo}";
-        await PullManifestAsync(local, "1");
+        var (local, layer) = await PrepareMissAsync("library/slow", size, seed: 4);
 
         Proxy.BytesPerSecond = 512 * 1024; // about 8 s for the whole blob
         try
@@ -224,10 +232,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
     public async Task A_blob_whose_upstream_bytes_do_not_match_its_digest_is_neither_served_whole_nor_stored()
     {
         const long size = 1L * MiB;
-        string repo = Unique("library/corrupt");
-        var (_, layer) = await PushSeededImageAsync(repo, "1", size, seed: 13);
-        string local = $"mirror/local/{repo}";
-        await PullManifestAsync(local, "1");
+        var (local, layer) = await PrepareMissAsync("library/corrupt", size, seed: 13);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         using var client = NewClient();
 
@@ -483,10 +488,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
     public async Task A_range_request_on_a_miss_gets_exactly_its_bytes_while_the_blob_streams_in()
     {
         const long size = 4L * MiB;
-        string repo = Unique("library/ranged");
-        var (_, layer) = await PushSeededImageAsync(repo, "1", size, seed: 77);
-        string local = $"mirror/local/{repo}";
-        await PullManifestAsync(local, "1");
+        var (local, layer) = await PrepareMissAsync("library/ranged", size, seed: 77);
         string expected;
         await using (var seeded = new SeededStream(size, 77))
         {
@@ -527,10 +529,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
     public async Task A_client_that_disconnects_mid_miss_does_not_stop_the_fetch_the_next_pull_hits_with_the_upstream_down()
     {
         const long size = 4L * MiB;
-        string repo = Unique("library/dropped");
-        var (_, layer) = await PushSeededImageAsync(repo, "1", size, seed: 5);
-        string local = $"mirror/local/{repo}";
-        await PullManifestAsync(local, "1");
+        var (local, layer) = await PrepareMissAsync("library/dropped", size, seed: 5);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
 
         Proxy.BytesPerSecond = 1024 * 1024;
