@@ -52,24 +52,27 @@ LUA
 RESULTS="$WORK/windows.txt"
 ticks() { awk '{print $14 + $15}' "$1" 2>/dev/null || echo 0; }  # user+system clock ticks of a /proc stat file
 gc_thread_ticks() { local t; for t in /proc/"$PID"/task/*; do [ "$(cat "$t/comm" 2>/dev/null)" = bollard-gc ] && ticks "$t/stat" && return; done; echo 0; }
-collections() { curl -fs "$URL/metrics" | awk '/^dotnet_collection_count_total/ {split($1, a, "\""); c[a[2]] = $2} END {printf "%d %d %d", c[0], c[1], c[2]}'; }
+collections() { # gen0 gen1 gen2 collections and the runtime's pauses (ms) so far
+  curl -fs "$URL/metrics" | awk '/^dotnet_collection_count_total/ {split($1, a, "\""); c[a[2]] = $2} /^bollard_dotnet_gc_pause_seconds_total/ {p = $2 * 1000}
+    END {printf "%d %d %d %.1f", c[0], c[1], c[2], p}'
+}
 HZ=$(getconf CLK_TCK)
 gc_running() { [ "$(curl -fs "$URL/api/v1/gc/$id?limit=0" | jq -r .state)" != Succeeded ]; }
 window() { # $1 phase (warm-up, without, during), $2 load (manifest, blob): one wrk run and its costs, appended to $RESULTS
-  local out lat cpu0 gct0 cpu1 gct1 a0 b0 c0 a1 b1 c1 whole=1
-  read -r a0 b0 c0 <<<"$(collections)"; cpu0=$(ticks "/proc/$PID/stat"); gct0=$(gc_thread_ticks)
+  local out lat cpu0 gct0 cpu1 gct1 a0 b0 c0 p0 a1 b1 c1 p1 whole=1
+  read -r a0 b0 c0 p0 <<<"$(collections)"; cpu0=$(ticks "/proc/$PID/stat"); gct0=$(gc_thread_ticks)
   if [ "$2" = manifest ]; then
     out=$(wrk -t1 -c8 -d"${SECONDS_LOAD}s" --latency -s "$WORK/accept.lua" "$URL/v2/$REPO/manifests/$TAG")
   else
     out=$(wrk -t1 -c8 -d"${SECONDS_LOAD}s" --latency "$URL/v2/$REPO/blobs/$BLOB")
   fi
-  cpu1=$(ticks "/proc/$PID/stat"); gct1=$(gc_thread_ticks); read -r a1 b1 c1 <<<"$(collections)"
+  cpu1=$(ticks "/proc/$PID/stat"); gct1=$(gc_thread_ticks); read -r a1 b1 c1 p1 <<<"$(collections)"
   lat=$(echo "$out" | awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {r=$2} END {print p50, p99, r}')
   [ "$1" = during ] && ! gc_running && whole=0
   # The GC thread is made per run: a start of 0 means it began during the window; gone at the end reads 0.
-  echo "$1 $2 $lat $(echo "scale=2; ($cpu1 - $cpu0) / $HZ" | bc) $(echo "scale=2; $(( gct1 >= gct0 ? gct1 - gct0 : 0 )) / $HZ" | bc) $((a1 - a0))/$((b1 - b0))/$((c1 - c0)) $whole" \
+  echo "$1 $2 $lat $(echo "scale=2; ($cpu1 - $cpu0) / $HZ" | bc) $(echo "scale=2; $(( gct1 >= gct0 ? gct1 - gct0 : 0 )) / $HZ" | bc) $((a1 - a0))/$((b1 - b0))/$((c1 - c0)) $whole $(echo "$p1 - $p0" | bc)" \
     | tee -a "$RESULTS" \
-    | awk '{printf "%-8s %-8s p50 %s p99 %s req/s %s; server CPU %s s, GC thread %s s; runtime collections gen0/1/2 %s%s\n", $1, $2, $3, $4, $5, $6, $7, $8, ($9 == 0 ? " (the run ended during it)" : "")}'
+    | awk '{printf "%-8s %-8s p50 %s p99 %s req/s %s; server CPU %s s, GC thread %s s; runtime collections gen0/1/2 %s, paused %s ms%s\n", $1, $2, $3, $4, $5, $6, $7, $8, $10, ($9 == 0 ? " (the run ended during it)" : "")}'
 }
 round() { local l; for l in $LOADS; do window "$1" "$l"; done; }  # $1 phase: each load of $LOADS once
 round warm-up

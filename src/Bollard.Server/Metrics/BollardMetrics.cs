@@ -56,6 +56,10 @@ public sealed partial class BollardMetrics : IDisposable
         factory.CreateGauge("bollard_build_info", "Always 1; the label is the running version.", ["version"])
             .WithLabels(typeof(BollardMetrics).Assembly.GetName().Version?.ToString() ?? "unknown").Set(1);
         DotNetStats.Register(Registry); // process_* and dotnet_* (CPU, memory, GC, threads)
+        // DotNetStats counts collections but not how long they stopped the process: with the workstation,
+        // non-concurrent collector every gen0 pause stops every request, which is where a tail latency can go.
+        var pauses = factory.CreateCounter("bollard_dotnet_gc_pause_seconds_total", "Time the .NET garbage collector has paused the process since it started.");
+        Registry.AddBeforeCollectCallback(() => pauses.IncTo(GC.GetTotalPauseDuration().TotalSeconds));
         foreach (var source in _sources) source.Register(factory);
         Registry.AddBeforeCollectCallback(RefreshAsync);
     }

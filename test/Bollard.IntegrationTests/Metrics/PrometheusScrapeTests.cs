@@ -37,6 +37,7 @@ public sealed class PrometheusScrapeTests
         }
         using (var missing = await server.Client.GetAsync($"/v2/{repo}/manifests/nope")) Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         using (var probe = await server.Client.GetAsync("/wp-login.php")) Assert.Equal(HttpStatusCode.NotFound, probe.StatusCode);
+        GC.Collect(); // the server runs in this process: at least one runtime pause to count
 
         string text = await server.Client.GetStringAsync("/metrics");
 
@@ -58,6 +59,7 @@ public sealed class PrometheusScrapeTests
         Assert.DoesNotContain(digest, text, StringComparison.Ordinal);
         Assert.DoesNotContain("wp-login", text, StringComparison.Ordinal);
         Assert.Contains("process_cpu_seconds_total", text, StringComparison.Ordinal);
+        Assert.True(Sample(text, "bollard_dotnet_gc_pause_seconds_total") > 0, "the runtime's pauses are counted");
     }
 
     [Fact]
