@@ -9,6 +9,9 @@
 #   bash bench/scan-bench.sh                     # 7 rounds
 #   BENCH_MODE=quick bash bench/scan-bench.sh    # 3 rounds (a few minutes, most of it the advisory import)
 #   BENCH_SCAN_FIXTURES=DIR                      # a finished scan-fixtures folder (else scripts/scan-fixtures.sh)
+#   BENCH_SCAN_BIG=0                             # leave out the 500 MB image (bench/scan-big-image.py: bookworm + a
+#                                                # 451 MiB layer of 20,000 files), scanned cold, with its base layer
+#                                                # already indexed (bookworm scanned first in that data folder), warm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${BENCH_MODE:-full}
@@ -44,7 +47,7 @@ timed() { # LABEL COMMAND...: one TSV row: label, wall s, user+sys s, peak RSS K
   /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" >"$WORK/stdout" 2>"$WORK/stderr" || { cat "$WORK/stderr"; exit 1; }
   read -r wall user sys rss <"$WORK/time"
   local said
-  if [ "${label#bollard-}" != "$label" ]; then # the JSON report of bollard scan: its counts
+  if [ "${label#bollard-}" != "$label" ] || [ "${label#big-}" != "$label" ]; then # the JSON report of bollard scan: its counts
     said=$(jq -r '.images[0] | "packages=\(.packages) findings=\(.findings | length)"' "$WORK/stdout")
   else
     said=$(tail -1 "$WORK/stdout" | tr '\n' ' ')
@@ -52,6 +55,10 @@ timed() { # LABEL COMMAND...: one TSV row: label, wall s, user+sys s, peak RSS K
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$rss" "$load" "$said" | tee -a "$OUT"
 }
 
+BIG=${BENCH_SCAN_BIG:-1}
+if [ "$BIG" = 1 ]; then
+  python3 bench/scan-big-image.py "$WORK/oci" 20000 450 1
+fi
 if [ -x "$CDXGEN" ]; then
   umoci unpack --rootless --image "$WORK/oci:bookworm" "$WORK/bundle" >/dev/null 2>&1
 fi
@@ -60,6 +67,13 @@ for r in $(seq 1 "$ROUNDS"); do
   timed bollard-cold "$BOLLARD" scan "oci:$WORK/oci:bookworm" --format json --data "$WORK/data"
   timed bollard-warm "$BOLLARD" scan "oci:$WORK/oci:bookworm" --format json --data "$WORK/data"
   [ "$SPLIT" = 1 ] && timed split-warm "$B" scan-image "$WORK/data" "$WORK/oci" bookworm
+  if [ "$BIG" = 1 ]; then
+    rm -rf "$WORK/big"; cp -r "$WORK/adv" "$WORK/big"
+    timed big-cold "$BOLLARD" scan "oci:$WORK/oci:big" --format json --data "$WORK/big"
+    rm -rf "$WORK/big"; cp -r "$WORK/data" "$WORK/big"   # bookworm, the base layer, indexed by the runs above
+    timed big-base-indexed "$BOLLARD" scan "oci:$WORK/oci:big" --format json --data "$WORK/big"
+    timed big-warm "$BOLLARD" scan "oci:$WORK/oci:big" --format json --data "$WORK/big"
+  fi
   if [ -x "$CDXGEN" ]; then
     timed cdxgen env CDXGEN_DEBUG_MODE= FETCH_LICENSE=false "$CDXGEN" -t rootfs "$WORK/bundle/rootfs" -o "$WORK/cdx.json" --no-install-deps
     echo "cdxgen components: $(jq '.components | length' "$WORK/cdx.json")"

@@ -48,7 +48,8 @@ try
     var deb = Stanzas(Path.Combine(vulndata, "debian/bookworm-minbase-status"), "Package", "Version", "Source");
     var apk = Stanzas(Path.Combine(vulndata, "alpine/installed/osv-scalibr-alpine-3.18.0/lib/apk/db/installed"), "P", "V", "o");
     var language = new Dictionary<string, List<(string Name, string Version)>>();
-    foreach (var key in index.Keys.Where(k => k.Release is null && k.Type is PackageTypes.Npm or PackageTypes.Golang or PackageTypes.PyPI or PackageTypes.NuGet))
+    foreach (var key in index.Keys.Where(k => k.Release is null && k.Type is PackageTypes.Npm or PackageTypes.Golang or PackageTypes.PyPI or PackageTypes.NuGet)
+                 .OrderBy(k => k.Type, StringComparer.Ordinal).ThenBy(k => k.Name, StringComparer.Ordinal)) // the frozen key order follows per-process string hashes: sorted, every run builds the same inventories
     {
         var versions = index.Lookup(key).SelectMany(e => e.Package.Ranges.SelectMany(r => r)).Select(e => e.Version).Where(v => v != "0").Distinct().ToList();
         if (versions.Count == 0) continue;
@@ -114,6 +115,24 @@ try
         Console.WriteLine($"round {round} parallel ({Environment.ProcessorCount} cores), same index: {parallelFindings} findings, {par.Elapsed.TotalSeconds:0.00} s wall, {Cpu() - cpu:0.00} s CPU");
     }
 
+    {
+        // Every finding of every inventory as one order-independent checksum (FNV-1a per finding, summed), to compare
+        // builds (the memo must not change a single finding).
+        var checkIndex = await new AdvisoryDatabase(store, () => [], TimeProvider.System, NullLogger<AdvisoryDatabase>.Instance).GetIndexAsync(default);
+        ulong checksum = 0;
+        long count = 0;
+        foreach (var inventory in inventories)
+            foreach (var f in AdvisoryMatcher.Match(inventory, checkIndex))
+            {
+                count++;
+                ulong h = 14695981039346656037;
+                foreach (char c in string.Join('|', inventory.ManifestDigest, f.AdvisoryId, string.Join(',', f.Aliases), f.PackageType, f.PackageName, f.InstalledVersion,
+                    f.FixedVersion, f.Severity, f.CvssScore, f.CvssVector, f.Status, f.StatusReason, f.Purl, f.Path, f.Summary))
+                    h = (h ^ c) * 1099511628211;
+                checksum += h;
+            }
+        Console.WriteLine($"checksum of {count} findings: {checksum:x16}");
+    }
     // An incremental import (the re-match job's case): a newer osv/npm snapshot with one fixed version changed and one
     // advisory added; only the inventories holding a changed (type, name) are matched again (RematchJobHandler does
     // this through IScanStore.FindImagesWithPackagesAsync).
