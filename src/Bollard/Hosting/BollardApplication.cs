@@ -86,7 +86,11 @@ public static partial class BollardApplication
         });
         ConfigureForwardedHeaders(builder.Services, settings);
 
-        builder.Services.AddFileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = settings.BlobPath! });
+        string? directText = builder.Configuration["Storage:Blobs:DirectIo"];
+        bool directIo = true;
+        if (!string.IsNullOrEmpty(directText) && !bool.TryParse(directText, out directIo))
+            throw new ConfigurationException($"Storage:Blobs:DirectIo '{directText}' is not true or false");
+        builder.Services.AddFileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = settings.BlobPath!, DirectIo = directIo });
         string? busyText = builder.Configuration["Storage:Metadata:BusyTimeout"];
         var busy = TimeSpan.FromSeconds(30);
         if (!string.IsNullOrEmpty(busyText) && (!ConfigDuration.TryParse(busyText, out busy) || busy <= TimeSpan.Zero))

@@ -44,6 +44,7 @@ public sealed class SettingsSchema
         schema.Leaf("Storage:DataDir");
         schema.Leaf("Storage:Blobs:Type");
         schema.Leaf("Storage:Blobs:Path");
+        schema.Leaf("Storage:Blobs:DirectIo");
         schema.Leaf("Storage:Metadata:Type");
         schema.Leaf("Storage:Metadata:Path");
         schema.Leaf("Storage:Metadata:BusyTimeout");
