@@ -4,6 +4,7 @@
 # miss vs a direct pull from the upstream for a 256 MiB layer (target overhead < 10%), and a miss's first byte vs the end
 # of the upstream transfer (the first byte must come first).
 # Usage: bench/mirror-bench.sh [ROUNDS] [LAYER_MIB]   (defaults 5 and 256; raw figures in bench/out/mirror-*.tsv)
+# BENCH_MIRROR_UPSTREAM_MBPS (default 250; 0 skips it): the rate of a paced link to the upstream for the second miss figure.
 # BENCH_MIRROR_BOLLARD_DIR=DIR takes a prebuilt Bollard folder (with bollard.dll) instead of building src/, for before/after runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

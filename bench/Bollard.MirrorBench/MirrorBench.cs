@@ -10,8 +10,12 @@ namespace Bollard.MirrorBench;
 /// under 10%); (3) a miss's first byte at the client against the end of the upstream transfer (the first byte must
 /// come first), the upstream reached through a <see cref="TimingRelay"/>.
 /// </summary>
-internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes, TextWriter tsv)
+/// (2') the same miss against a direct pull when the upstream sits behind a paced link (<c>BENCH_MIRROR_UPSTREAM_MBPS</c>,
+/// default 250 MB/s = 2 Gbit/s; 0 skips it): on loopback the upstream sends faster than one core hashes SHA-256, which
+/// no network to a real upstream does.
+internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes, TextWriter tsv, long pacedBytesPerSecond)
 {
+    private const string Paced = "mirror/paced/" + Repo;
     private const string Repo = "bench/img";
     private const string NormalRepo = "bench/normal";
     private const string Mirrored = "mirror/up/" + Repo;
@@ -19,11 +23,12 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
     private const int CachedPairs = 5;
 
     private readonly List<Round> _rounds = [];
+    private TimingRelay? _pacedRelay;
     private string _spool = "";
 
     private sealed record Round(int N, double Load, PullTiming Direct, PullTiming Miss, double CachedMbps, double NormalMbps,
         double UpstreamCpuWhileCached, PullTiming RelayedMiss, double UpstreamEndSeconds, double UpstreamCpuDirect, double BollardCpuMiss,
-        double BollardSysMiss, double BollardCpuCached, double BollardCpuNormal);
+        double BollardSysMiss, double BollardCpuCached, double BollardCpuNormal, PullTiming? PacedDirect, PullTiming? PacedMiss);
 
     public async Task RunAsync()
     {
@@ -34,6 +39,8 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
             Directory.CreateDirectory(Path.Combine(work, "bollard"));
             using var upstream = await ServerChild.StartDockerRegistryAsync(Path.Combine(work, "upstream")).ConfigureAwait(false);
             using var relay = new TimingRelay(upstream.Port);
+            using var pacedRelay = new TimingRelay(upstream.Port, pacedBytesPerSecond);
+            _pacedRelay = pacedRelay;
             using var bollard = await ServerChild.StartBollardAsync(bollardDll, Path.Combine(work, "bollard"),
             [
                 ("BOLLARD__Mirror__Upstreams__0__Name", "up"),
@@ -44,6 +51,10 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
                 ("BOLLARD__Mirror__Upstreams__1__Url", $"http://127.0.0.1:{relay.Port}"),
                 ("BOLLARD__Mirror__Upstreams__1__TagTtl", "01:00:00"),
                 ("BOLLARD__Mirror__Upstreams__1__MirrorSignatures", "false"),
+                ("BOLLARD__Mirror__Upstreams__2__Name", "paced"),
+                ("BOLLARD__Mirror__Upstreams__2__Url", $"http://127.0.0.1:{pacedRelay.Port}"),
+                ("BOLLARD__Mirror__Upstreams__2__TagTtl", "01:00:00"),
+                ("BOLLARD__Mirror__Upstreams__2__MirrorSignatures", "false"),
             ]).ConfigureAwait(false);
             Console.Error.WriteLine($"mirror-bench: {rounds} rounds, {blobBytes / (1024 * 1024)} MiB layers; docker-registry :{upstream.Port}, relay :{relay.Port}, bollard :{bollard.Port}; work {work}");
             tsv.WriteLine("round\tload1\tfigure\tvalue\tunit");
@@ -146,8 +157,9 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
         Write(r, load, "miss: last byte at the client", relayed.Seconds * 1000, "ms");
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"round {r + 1}/{rounds} (load {load:F1}): direct {direct.Seconds:F2} s, miss {miss.Seconds:F2} s ({(miss.Seconds / direct.Seconds - 1) * 100:+0.0;-0.0}%); cached {cachedMbps:F0} MB/s vs normal {normalMbps:F0} MB/s ({cachedMbps / normalMbps:F3}); first byte {relayed.FirstByteSeconds * 1000:F1} ms, upstream end {upstreamEnd * 1000:F0} ms"));
+        var (pacedDirect, pacedMiss) = await PacedAsync(r, bollard, load).ConfigureAwait(false);
         return new Round(r, load, direct, miss, cachedMbps, normalMbps, upstreamCpu, relayed, upstreamEnd, upstreamCpuDirect, bollardCpuMiss,
-            bollardSysMiss, cachedCpu, normalCpu);
+            bollardSysMiss, cachedCpu, normalCpu, pacedDirect, pacedMiss);
     }
 
     private void Report()
@@ -179,6 +191,13 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
         Row("miss: end of the upstream transfer (relay)", _rounds.Select(x => x.UpstreamEndSeconds * 1000), "ms", "F0");
         Row("miss: last byte at the client", _rounds.Select(x => x.RelayedMiss.Seconds * 1000), "ms", "F0");
         Row("first byte / upstream end", ttfbShare, "x", "F4");
+        if (_rounds.All(x => x.PacedDirect is not null && x.PacedMiss is not null))
+        {
+            string rate = (pacedBytesPerSecond / 1e6).ToString("F0", CultureInfo.InvariantCulture);
+            Row($"direct layer pull, upstream behind a {rate} MB/s link", _rounds.Select(x => x.PacedDirect!.Seconds), "s", "F3");
+            Row($"the same, a miss through the mirror from that upstream", _rounds.Select(x => x.PacedMiss!.Seconds), "s", "F3");
+            Row($"**miss overhead vs direct, upstream at {rate} MB/s**", _rounds.Select(x => (x.PacedMiss!.Seconds / x.PacedDirect!.Seconds - 1) * 100), "%", "F1");
+        }
         Row("conditions: load average (1 min) at the start of the round", _rounds.Select(x => x.Load), "1-min", "F1");
         o.WriteLine();
         o.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -189,6 +208,41 @@ internal sealed class MirrorBench(string bollardDll, int rounds, long blobBytes,
             var v = values.ToList();
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {Median(v).ToString(format, CultureInfo.InvariantCulture)} ({v.Min().ToString(format, CultureInfo.InvariantCulture)}–{v.Max().ToString(format, CultureInfo.InvariantCulture)}) | {unit} |"));
         }
+    }
+
+    /// <summary>(2'): a direct pull through the paced relay and a miss whose upstream is that relay, who goes first alternating.</summary>
+    private async Task<(PullTiming? Direct, PullTiming? Miss)> PacedAsync(int r, ServerChild bollard, double load)
+    {
+        if (pacedBytesPerSecond <= 0 || _pacedRelay is null) return (null, null);
+        var layer = new PatternBlob(blobBytes, 9000 + r);
+        string tag = $"p{r}";
+        var relayAddress = new Uri($"http://127.0.0.1:{_pacedRelay.Port}/");
+        using (var seed = RegistryHttp.NewClient(relayAddress))
+            await RegistryHttp.PushImageAsync(seed, Repo, tag, layer).ConfigureAwait(false);
+        PullTiming direct = null!, miss = null!;
+        for (int i = 0; i < 2; i++)
+        {
+            Sync();
+            if ((i == 0) == (r % 2 == 0))
+            {
+                using var http = RegistryHttp.NewClient(relayAddress);
+                using (var v2 = await http.GetAsync("/v2/").ConfigureAwait(false)) { }
+                await RegistryHttp.GetManifestAsync(http, Repo, tag).ConfigureAwait(false);
+                direct = await RegistryHttp.GetBlobAsync(http, Repo, layer.Digest, layer.Length).ConfigureAwait(false);
+            }
+            else
+            {
+                using var http = await ConnectAsync(bollard).ConfigureAwait(false);
+                await RegistryHttp.GetManifestAsync(http, Paced, tag).ConfigureAwait(false);
+                miss = await RegistryHttp.GetBlobAsync(http, Paced, layer.Digest, layer.Length).ConfigureAwait(false);
+                await WaitForStoredAsync().ConfigureAwait(false);
+            }
+        }
+        Write(r, load, "direct pull through the paced upstream link", direct.MegabytesPerSecond, "MB/s");
+        Write(r, load, "miss through the mirror from the paced upstream", miss.MegabytesPerSecond, "MB/s");
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"round {r + 1}: paced upstream ({pacedBytesPerSecond / 1e6:F0} MB/s): direct {direct.Seconds:F2} s, miss {miss.Seconds:F2} s ({(miss.Seconds / direct.Seconds - 1) * 100:+0.0;-0.0}%)"));
+        return (direct, miss);
     }
 
     private static async Task<HttpClient> ConnectAsync(ServerChild server)

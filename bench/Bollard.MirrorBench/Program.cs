@@ -16,7 +16,8 @@ long mib = args.Length > 2 ? long.Parse(args[2], CultureInfo.InvariantCulture) :
 using var tsv = args.Length > 3 ? new StreamWriter(args[3]) : TextWriter.Null;
 try
 {
-    await new MirrorBench(args[0], rounds, mib * 1024 * 1024, tsv).RunAsync().ConfigureAwait(false);
+    long pacedMbps = long.Parse(Environment.GetEnvironmentVariable("BENCH_MIRROR_UPSTREAM_MBPS") ?? "250", CultureInfo.InvariantCulture);
+    await new MirrorBench(args[0], rounds, mib * 1024 * 1024, tsv, pacedMbps * 1_000_000).RunAsync().ConfigureAwait(false);
     return 0;
 }
 catch (BenchFailedException e)

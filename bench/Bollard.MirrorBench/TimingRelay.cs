@@ -18,8 +18,13 @@ internal sealed class TimingRelay : IDisposable
     private long _lastDownstream;
     private long _downstreamBytes;
 
-    public TimingRelay(int targetPort)
+    private readonly long _bytesPerSecond;
+
+    /// <param name="bytesPerSecond">When above 0, each connection's upstream-to-client bytes are paced to this rate: an
+    /// upstream behind a network link slower than loopback (loopback here outruns one core's SHA-256).</param>
+    public TimingRelay(int targetPort, long bytesPerSecond = 0)
     {
+        _bytesPerSecond = bytesPerSecond;
         _target = new IPEndPoint(IPAddress.Loopback, targetPort);
         _listener.Start();
         _ = AcceptLoopAsync();
@@ -68,6 +73,8 @@ internal sealed class TimingRelay : IDisposable
     private async Task PumpAsync(Stream from, Stream to, bool downstream)
     {
         var buffer = new byte[64 * 1024];
+        long paced = 0;
+        long pacingStart = 0;
         try
         {
             int n;
@@ -77,6 +84,16 @@ internal sealed class TimingRelay : IDisposable
                 if (!downstream) continue;
                 Interlocked.Add(ref _downstreamBytes, n);
                 Interlocked.Exchange(ref _lastDownstream, Stopwatch.GetTimestamp());
+                if (_bytesPerSecond <= 0) continue;
+                // Pace from the first byte of each response burst: a pause longer than a second (the next request) restarts the clock.
+                if (pacingStart == 0 || Stopwatch.GetElapsedTime(pacingStart).TotalSeconds > (double)paced / _bytesPerSecond + 1)
+                {
+                    pacingStart = Stopwatch.GetTimestamp();
+                    paced = 0;
+                }
+                paced += n;
+                var due = TimeSpan.FromSeconds((double)paced / _bytesPerSecond) - Stopwatch.GetElapsedTime(pacingStart);
+                if (due > TimeSpan.FromMilliseconds(1)) await Task.Delay(due, _stop.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
