@@ -10,7 +10,9 @@ public sealed record FileSystemBlobStoreOptions
 
     /// <summary>
     /// Write upload data with direct I/O (past the page cache) where the file system allows it; see
-    /// <see cref="FileSystemUploadWriter"/>. Off: through the page cache, as before.
+    /// <see cref="FileSystemUploadWriter"/>. Off (the default): through the page cache, so a pull right after the push
+    /// is served from memory; on, a push costs about half the server CPU but that first pull reads from disk
+    /// (bench/README.md, D3 session 18). Pulls outnumber pushes in a registry, and CI pulls what it just pushed.
     /// </summary>
-    public bool DirectIo { get; init; } = true;
+    public bool DirectIo { get; init; }
 }

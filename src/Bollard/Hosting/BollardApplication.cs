@@ -87,7 +87,7 @@ public static partial class BollardApplication
         ConfigureForwardedHeaders(builder.Services, settings);
 
         string? directText = builder.Configuration["Storage:Blobs:DirectIo"];
-        bool directIo = true;
+        bool directIo = false;
         if (!string.IsNullOrEmpty(directText) && !bool.TryParse(directText, out directIo))
             throw new ConfigurationException($"Storage:Blobs:DirectIo '{directText}' is not true or false");
         builder.Services.AddFileSystemBlobStore(new FileSystemBlobStoreOptions { RootPath = settings.BlobPath!, DirectIo = directIo });
