@@ -132,21 +132,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
         using var response = await client.GetAsync($"/v2/{repository}/blobs/{digest}", HttpCompletionOption.ResponseHeadersRead, ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        return await HashAsync(body, ct);
-    }
-
-    private static async Task<(string Digest, long Length)> HashAsync(Stream body, CancellationToken ct)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[64 * 1024];
-        long length = 0;
-        int n;
-        while ((n = await body.ReadAsync(buffer, ct)) > 0)
-        {
-            sha.AppendData(buffer, 0, n);
-            length += n;
-        }
-        return ("sha256:" + Convert.ToHexStringLower(sha.GetHashAndReset()), length);
+        return await MirrorBlobs.HashAsync(body, ct);
     }
 
     private HttpClient NewClient() => new(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 64 })
@@ -154,14 +140,6 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
         BaseAddress = Server.BaseAddress,
         Timeout = Timeout.InfiniteTimeSpan, // bounded by each test's token instead
     };
-
-    /// <summary>Waits until no upstream blob fetch is in flight (a failed or finished fetch has left the table).</summary>
-    private async Task WaitForFetchesAsync()
-    {
-        var fetches = Server.Services.GetRequiredService<BlobFetches>();
-        for (int i = 0; i < 600 && fetches.Running > 0; i++) await Task.Delay(100);
-        Assert.Equal(0, fetches.Running);
-    }
 
     [Fact]
     public async Task Twenty_parallel_pulls_of_an_uncached_200MB_blob_make_one_upstream_GET_and_all_get_the_right_bytes()
@@ -177,7 +155,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
         Assert.Equal(1, Proxy.BlobGets(layer));
 
         // Stored: the next pull is a hit (no upstream request).
-        await WaitForFetchesAsync();
+        await MirrorBlobs.WaitForFetchesAsync(Server);
         Assert.Equal((layer, size), await PullHashedAsync(client, local, layer, timeout.Token));
         Assert.Equal(1, Proxy.BlobGets(layer));
     }
@@ -246,7 +224,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
                 using var response = await client.GetAsync($"/v2/{local}/blobs/{layer}", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 status = response.StatusCode;
                 await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-                var (digest, length) = await HashAsync(body, timeout.Token);
+                var (digest, length) = await MirrorBlobs.HashAsync(body, timeout.Token);
                 Assert.Fail($"the pull of a corrupt blob succeeded: {(int)response.StatusCode}, {length} bytes, {digest}");
             }
             catch (Exception e) when (e is HttpRequestException or IOException)
@@ -255,7 +233,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
             }
             Assert.True(failed is not null || status is not HttpStatusCode.OK, "the client got the corrupt blob with success");
             Assert.Equal(1, Proxy.BlobGets(layer));
-            await WaitForFetchesAsync();
+            await MirrorBlobs.WaitForFetchesAsync(Server);
         }
         finally
         {
@@ -508,13 +486,13 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
             Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
             Assert.Equal($"bytes {MiB}-{2 * MiB - 1}/{size}", response.Content.Headers.ContentRange?.ToString());
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-            Assert.Equal((expected, (long)MiB), await HashAsync(body, timeout.Token));
+            Assert.Equal((expected, (long)MiB), await MirrorBlobs.HashAsync(body, timeout.Token));
         }
         finally
         {
             Proxy.BytesPerSecond = null;
         }
-        await WaitForFetchesAsync();
+        await MirrorBlobs.WaitForFetchesAsync(Server);
         Assert.Equal(1, Proxy.BlobGets(layer));
     }
 
@@ -542,7 +520,7 @@ public sealed class MirrorBlobTests(MirrorBlobFixture fixture) : IClassFixture<M
                 Assert.True(await body.ReadAsync(new byte[1024], timeout.Token) > 0);
             } // gone, with most of the blob still to come
             Assert.True(Proxy.IsSending("/blobs/" + layer));
-            await WaitForFetchesAsync();
+            await MirrorBlobs.WaitForFetchesAsync(Server);
         }
         finally
         {

@@ -1,8 +1,5 @@
 using System.Net;
-using System.Security.Cryptography;
-using Bollard.Core.Mirror;
 using Bollard.IntegrationTests.Mirror.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Bollard.IntegrationTests.Mirror;
 
@@ -51,16 +48,7 @@ public sealed class MirrorChunkedUpstreamTests : IAsyncLifetime
     private static async Task<(string Digest, long Length)> HashAsync(HttpResponseMessage response)
     {
         await using var body = await response.Content.ReadAsStreamAsync();
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[64 * 1024];
-        long length = 0;
-        int n;
-        while ((n = await body.ReadAsync(buffer)) > 0)
-        {
-            sha.AppendData(buffer, 0, n);
-            length += n;
-        }
-        return ("sha256:" + Convert.ToHexStringLower(sha.GetHashAndReset()), length);
+        return await MirrorBlobs.HashAsync(body);
     }
 
     [Fact]
@@ -88,7 +76,7 @@ public sealed class MirrorChunkedUpstreamTests : IAsyncLifetime
         Assert.Equal(1, _proxy.BlobGets(layer));
 
         // Stored: a second pull is served without the upstream, byte for byte.
-        await WaitForFetchesAsync();
+        await MirrorBlobs.WaitForFetchesAsync(_server);
         using (var hit = await _server.Client.GetAsync($"/v2/{local}/blobs/{layer}", HttpCompletionOption.ResponseHeadersRead))
         {
             Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
@@ -127,18 +115,10 @@ public sealed class MirrorChunkedUpstreamTests : IAsyncLifetime
         }
 
         // Nothing was stored: with the upstream fixed, the next pull fetches again and gets the right bytes.
-        await WaitForFetchesAsync();
+        await MirrorBlobs.WaitForFetchesAsync(_server);
         using var again = await _server.Client.GetAsync($"/v2/{local}/blobs/{layer}", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal((layer, (long)size), await HashAsync(again));
         Assert.Equal(2, _proxy.BlobGets(layer));
-    }
-
-    /// <summary>The miss commits in the background after the client has its bytes: wait until no fetch runs.</summary>
-    private async Task WaitForFetchesAsync()
-    {
-        var fetches = _server.Services.GetRequiredService<BlobFetches>();
-        for (int i = 0; i < 600 && fetches.Running > 0; i++) await Task.Delay(100);
-        Assert.Equal(0, fetches.Running);
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 
 namespace Bollard.IntegrationTests.Mirror.Support;
 
@@ -119,14 +118,8 @@ public sealed class UpstreamRegistry : IAsyncDisposable
     public async Task<string> PushLargeBlobAsync(string repository, long size, int seed)
     {
         string digest;
-        using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-        {
-            await using var s = new SeededStream(size, seed);
-            var buffer = new byte[1 << 16];
-            int n;
-            while ((n = await s.ReadAsync(buffer)) > 0) sha.AppendData(buffer, 0, n);
-            digest = "sha256:" + Convert.ToHexStringLower(sha.GetHashAndReset());
-        }
+        await using (var s = new SeededStream(size, seed))
+            (digest, _) = await MirrorBlobs.HashAsync(s);
         using var start = await Client.PostAsync($"/v2/{repository}/blobs/uploads/", null);
         if (start.StatusCode != HttpStatusCode.Accepted) throw new InvalidOperationException($"upload start: {(int)start.StatusCode}");
         var location = start.Headers.Location!;
