@@ -37,7 +37,7 @@ public sealed class SqliteAccessStore(SqliteDatabase db) : IAccessStore
             isPublic ? "INSERT INTO public_namespaces(pattern) VALUES (@pattern) ON CONFLICT DO NOTHING" : "DELETE FROM public_namespaces WHERE pattern = @pattern",
             new { pattern }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 
-    private sealed class BindingRow
+    internal sealed class BindingRow
     {
         public long Id { get; set; }
         public long Kind { get; set; }

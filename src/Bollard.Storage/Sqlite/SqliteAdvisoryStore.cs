@@ -11,11 +11,11 @@ public sealed class SqliteAdvisoryStore(SqliteDatabase db) : IAdvisoryStore
     public Task<IReadOnlyDictionary<string, StoredAdvisoryState>> GetFeedStateAsync(string feed, CancellationToken ct) =>
         db.ReadAsync<IReadOnlyDictionary<string, StoredAdvisoryState>>(async c =>
         {
-            var hashes = (await c.QueryAsync<(string Id, string Hash)>(
-                new CommandDefinition("SELECT id, hash FROM advisories WHERE feed = @feed", new { feed }, cancellationToken: ct)).ConfigureAwait(false)).ToList();
+            var hashes = (await c.QueryAsync<HashRow>(
+                "SELECT id, hash FROM advisories WHERE feed = @feed", new { feed, ct }).ConfigureAwait(false)).ToList();
             var keys = new Dictionary<string, List<AdvisoryKey>>(StringComparer.Ordinal);
-            foreach (var row in await c.QueryAsync<(string AdvisoryId, string Type, string Release, string Name)>(
-                new CommandDefinition("SELECT advisory_id, type, release, name FROM advisory_packages WHERE feed = @feed", new { feed }, cancellationToken: ct)).ConfigureAwait(false))
+            foreach (var row in await c.QueryAsync<PackageRow>(
+                "SELECT advisory_id, type, release, name FROM advisory_packages WHERE feed = @feed", new { feed, ct }).ConfigureAwait(false))
             {
                 if (!keys.TryGetValue(row.AdvisoryId, out var list)) keys[row.AdvisoryId] = list = [];
                 list.Add(new AdvisoryKey(row.Type, row.Release.Length == 0 ? null : row.Release, row.Name));
@@ -34,7 +34,7 @@ public sealed class SqliteAdvisoryStore(SqliteDatabase db) : IAdvisoryStore
                 await c.ExecuteAsync("DELETE FROM advisories WHERE feed = @feed AND id = @id", key, tx).ConfigureAwait(false);
                 await c.ExecuteAsync(
                     "INSERT INTO advisories(feed, id, source, hash, modified_at, body) VALUES (@feed, @id, @source, @hash, @modified, @body)",
-                    new { feed = stored.Feed, id = a.Id, source = a.Source, hash = stored.Hash, modified = a.Modified?.ToUnixTimeMilliseconds(), body = AdvisoryJson.Serialize(a) }, tx).ConfigureAwait(false);
+                    new { feed = stored.Feed, id = a.Id, source = a.Source, hash = stored.Hash, modified = a.Modified?.ToUnixTimeMilliseconds(), body = new SqliteBlob(AdvisoryJson.Serialize(a)) }, tx).ConfigureAwait(false);
                 var aliases = a.Aliases.Append(a.Id).Select(x => x.ToLowerInvariant()).Distinct(StringComparer.Ordinal)
                     .Select(alias => new { feed = stored.Feed, id = a.Id, alias });
                 await c.ExecuteAsync("INSERT INTO advisory_ids(feed, advisory_id, alias) VALUES (@feed, @id, @alias)", aliases, tx).ConfigureAwait(false);
@@ -88,12 +88,12 @@ public sealed class SqliteAdvisoryStore(SqliteDatabase db) : IAdvisoryStore
 
     public Task<IReadOnlyList<StoredAdvisory>> FindAsync(string id, CancellationToken ct) =>
         db.ReadAsync<IReadOnlyList<StoredAdvisory>>(async c =>
-            (await c.QueryAsync<(string Feed, string Hash, byte[] Body)>(new CommandDefinition(
+            (await c.QueryAsync<BodyRow>(
                 """
                 SELECT a.feed, a.hash, a.body FROM advisories a
                 WHERE EXISTS (SELECT 1 FROM advisory_ids i WHERE i.alias = @alias AND i.feed = a.feed AND i.advisory_id = a.id)
                 ORDER BY a.feed, a.id
-                """, new { alias = id.ToLowerInvariant() }, cancellationToken: ct)).ConfigureAwait(false))
+                """, new { alias = id.ToLowerInvariant(), ct }).ConfigureAwait(false))
             .Select(r => new StoredAdvisory(r.Feed, AdvisoryJson.Deserialize(r.Body), r.Hash)).ToList());
 
     public async Task<AdvisoryImportRecord> RecordImportAsync(AdvisoryImportRecord record, CancellationToken ct)
@@ -113,17 +113,17 @@ public sealed class SqliteAdvisoryStore(SqliteDatabase db) : IAdvisoryStore
 
     public Task<IReadOnlyList<AdvisoryImportRecord>> ListImportsAsync(int limit, CancellationToken ct) =>
         db.ReadAsync<IReadOnlyList<AdvisoryImportRecord>>(async c =>
-            (await c.QueryAsync<ImportRow>(new CommandDefinition(
+            (await c.QueryAsync<ImportRow>(
                 """
                 SELECT id, imported_at AS ImportedAt, feed, source, path, added, changed, removed, unchanged, warnings, duration_ms AS DurationMs
                 FROM advisory_imports ORDER BY id DESC LIMIT @limit
-                """, new { limit = Math.Max(0, limit) }, cancellationToken: ct)).ConfigureAwait(false))
+                """, new { limit = Math.Max(0, limit), ct }).ConfigureAwait(false))
             .Select(r => r.ToRecord()).ToList());
 
     public Task<IReadOnlyDictionary<string, int>> CountByFeedAsync(CancellationToken ct) =>
         db.ReadAsync<IReadOnlyDictionary<string, int>>(async c =>
-            (await c.QueryAsync<(string Feed, int Count)>(new CommandDefinition(
-                "SELECT feed, COUNT(*) FROM advisories GROUP BY feed ORDER BY feed", cancellationToken: ct)).ConfigureAwait(false))
+            (await c.QueryAsync<FeedCountRow>(
+                "SELECT feed, COUNT(*) AS Count FROM advisories GROUP BY feed ORDER BY feed", new { ct }).ConfigureAwait(false))
             .ToDictionary(r => r.Feed, r => r.Count, StringComparer.Ordinal));
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
@@ -141,7 +141,16 @@ public sealed class SqliteAdvisoryStore(SqliteDatabase db) : IAdvisoryStore
         }
     }
 
-    private sealed class ImportRow
+    // Dapper.AOT builds records, not tuples; internal because its generated readers live outside this class.
+    internal readonly record struct HashRow(string Id, string Hash);
+
+    internal readonly record struct PackageRow(string AdvisoryId, string Type, string Release, string Name);
+
+    internal readonly record struct BodyRow(string Feed, string Hash, byte[] Body);
+
+    internal readonly record struct FeedCountRow(string Feed, int Count);
+
+    internal sealed class ImportRow
     {
         public long Id { get; set; }
         public long ImportedAt { get; set; }

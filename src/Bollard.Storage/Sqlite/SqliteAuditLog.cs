@@ -62,7 +62,7 @@ public sealed class SqliteAuditLog(SqliteDatabase db) : IAuditLog
         }).ToList();
     }
 
-    private sealed class AuditRow
+    internal sealed class AuditRow
     {
         public long Id { get; set; }
         public long Time { get; set; }

@@ -29,19 +29,25 @@ public sealed class SqliteDecisionLog(SqliteDatabase db) : IDecisionLog
         }, ct).ConfigureAwait(false);
     }
 
+    private const string Columns =
+        """
+        id AS Id, time AS Time, repository AS Repository, digest AS Digest, point AS Point, allowed AS Allowed, mode AS Mode, policy AS Policy,
+        policy_version AS PolicyVersion, reasons AS Reasons, principal AS Principal
+        """;
+
+    // Two constant statements rather than one built at run time: Dapper.AOT 1.1.0 generates code that does not compile
+    // for a cancellable call whose SQL is not a constant.
     public async ValueTask<IReadOnlyList<TrustDecisionRecord>> RecentAsync(string? repository, int limit, CancellationToken ct) =>
-        (await db.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(
-            $"""
-            SELECT id AS Id, time AS Time, repository AS Repository, digest AS Digest, point AS Point, allowed AS Allowed, mode AS Mode, policy AS Policy,
-                   policy_version AS PolicyVersion, reasons AS Reasons, principal AS Principal
-            FROM trust_decisions {(repository is null ? "" : "WHERE repository = @repository")} ORDER BY id DESC LIMIT @limit
-            """, new { repository, limit }, cancellationToken: ct))).ConfigureAwait(false)).Select(r => r.ToRecord()).ToList();
+        (await db.ReadAsync(c => repository is null
+            ? c.QueryAsync<Row>($"SELECT {Columns} FROM trust_decisions ORDER BY id DESC LIMIT @limit", new { limit, ct })
+            : c.QueryAsync<Row>($"SELECT {Columns} FROM trust_decisions WHERE repository = @repository ORDER BY id DESC LIMIT @limit", new { repository, limit, ct }))
+            .ConfigureAwait(false)).Select(r => r.ToRecord()).ToList();
 
     public async ValueTask<int> PruneAsync(int keep, CancellationToken ct) =>
         await db.WriteAsync((c, tx) => c.ExecuteAsync(
             "DELETE FROM trust_decisions WHERE id <= (SELECT id FROM trust_decisions ORDER BY id DESC LIMIT 1 OFFSET @keep)", new { keep }, tx), ct).ConfigureAwait(false);
 
-    private sealed class Row
+    internal sealed class Row
     {
         public long Id { get; set; }
         public long Time { get; set; }

@@ -40,7 +40,7 @@ public sealed class SqliteEventStore(SqliteDatabase db, TimeProvider time) : IEv
                 SELECT seq FROM registry_events WHERE seq <= @deliveredUpTo AND time < @before ORDER BY seq LIMIT @limit)
             """, new { deliveredUpTo, before = olderThan.ToUnixTimeMilliseconds(), limit }, tx), ct).ConfigureAwait(false);
 
-    private sealed class EventRow
+    internal sealed class EventRow
     {
         public long Seq { get; set; }
         public long Time { get; set; }

@@ -24,8 +24,8 @@ public sealed class SqliteGcStore(SqliteDatabase db, TimeProvider time) : IGcSto
 
     public async ValueTask<(long Manifests, long Blobs)> CountAsync(CancellationToken ct)
     {
-        var row = await db.ReadAsync(c => c.QuerySingleAsync<(long, long)>("SELECT (SELECT COUNT(*) FROM manifests), (SELECT COUNT(*) FROM blobs)")).ConfigureAwait(false);
-        return row;
+        var row = await db.ReadAsync(c => c.QuerySingleAsync<CountRow>("SELECT (SELECT COUNT(*) FROM manifests) AS Manifests, (SELECT COUNT(*) FROM blobs) AS Blobs")).ConfigureAwait(false);
+        return (row.Manifests, row.Blobs);
     }
 
     public async ValueTask<GcRepositorySnapshot> LoadRepositoryAsync(RepositoryName repository, CancellationToken ct) =>
@@ -34,18 +34,18 @@ public sealed class SqliteGcStore(SqliteDatabase db, TimeProvider time) : IGcSto
             using var tx = c.BeginTransaction(deferred: true); // one snapshot for all the reads below
             long? id = await c.ExecuteScalarAsync<long?>("SELECT id FROM repositories WHERE name = @name", new { name = repository.Value }, tx).ConfigureAwait(false);
             if (id is null) return new GcRepositorySnapshot(repository, [], []);
-            var manifests = (await c.QueryAsync<(string Digest, string? Subject, long CreatedAt, long? UntaggedAt)>(
+            var manifests = (await c.QueryAsync<ManifestRow>(
                 "SELECT digest, subject, created_at, untagged_at FROM manifests WHERE repository_id = @id", new { id }, tx).ConfigureAwait(false)).AsList();
             var tags = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-            foreach (var (name, target) in await c.QueryAsync<(string, string)>("SELECT name, manifest_digest FROM tags WHERE repository_id = @id", new { id }, tx).ConfigureAwait(false))
+            foreach (var (name, target) in await c.QueryAsync<TagRow>("SELECT name, manifest_digest AS Target FROM tags WHERE repository_id = @id", new { id }, tx).ConfigureAwait(false))
                 Add(tags, target, name);
             var children = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             var blobRefs = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-            foreach (var (manifest, kind, digest) in await c.QueryAsync<(string, string, string)>(
-                         "SELECT manifest_digest, kind, digest FROM manifest_references WHERE repository_id = @id", new { id }, tx).ConfigureAwait(false))
+            foreach (var (manifest, kind, digest) in await c.QueryAsync<ReferenceRow>(
+                         "SELECT manifest_digest AS Manifest, kind, digest FROM manifest_references WHERE repository_id = @id", new { id }, tx).ConfigureAwait(false))
                 Add(kind == "m" ? children : blobRefs, manifest, digest);
-            var links = (await c.QueryAsync<(string Digest, long Size, long Since)>(
-                "SELECT digest, size, MAX(created_at, COALESCE(released_at, 0)) FROM repository_blobs WHERE repository_id = @id", new { id }, tx).ConfigureAwait(false))
+            var links = (await c.QueryAsync<LinkRow>(
+                "SELECT digest, size, MAX(created_at, COALESCE(released_at, 0)) AS Since FROM repository_blobs WHERE repository_id = @id", new { id }, tx).ConfigureAwait(false))
                 .Select(l => new GcLink(Digest.Parse(l.Digest), l.Size, Ms(l.Since))).ToList();
             tx.Commit();
             return new GcRepositorySnapshot(repository, manifests.Select(m => new GcManifest(
@@ -157,8 +157,8 @@ public sealed class SqliteGcStore(SqliteDatabase db, TimeProvider time) : IGcSto
 
     public async ValueTask<GcTotals> TotalsAsync(long jobId, CancellationToken ct)
     {
-        var rows = await db.ReadAsync(c => c.QueryAsync<(string Kind, long Count, long Bytes)>(
-            "SELECT kind, COUNT(*), COALESCE(SUM(size), 0) FROM gc_run_items WHERE job_id = @jobId GROUP BY kind", new { jobId })).ConfigureAwait(false);
+        var rows = await db.ReadAsync(c => c.QueryAsync<TotalRow>(
+            "SELECT kind, COUNT(*) AS Count, COALESCE(SUM(size), 0) AS Bytes FROM gc_run_items WHERE job_id = @jobId GROUP BY kind", new { jobId })).ConfigureAwait(false);
         var byKind = rows.ToDictionary(r => r.Kind, StringComparer.Ordinal);
         long Count(GcItemKind k) => byKind.TryGetValue(k.ToString(), out var r) ? r.Count : 0;
         return new GcTotals(Count(GcItemKind.Manifest), Count(GcItemKind.Link), Count(GcItemKind.Blob),
@@ -166,7 +166,7 @@ public sealed class SqliteGcStore(SqliteDatabase db, TimeProvider time) : IGcSto
     }
 
     public async ValueTask<IReadOnlyList<GcItem>> ListItemsAsync(long jobId, int offset, int limit, CancellationToken ct) =>
-        (await db.ReadAsync(c => c.QueryAsync<(string Kind, string Repository, string Digest, long Size, string? Detail)>(
+        (await db.ReadAsync(c => c.QueryAsync<ItemRow>(
             "SELECT kind, repository, digest, size, detail FROM gc_run_items WHERE job_id = @jobId ORDER BY kind, repository, digest LIMIT @limit OFFSET @offset",
             new { jobId, limit, offset })).ConfigureAwait(false))
         .Select(r => new GcItem(Enum.Parse<GcItemKind>(r.Kind), r.Repository, Digest.Parse(r.Digest), r.Size, r.Detail)).ToList();
@@ -181,7 +181,23 @@ public sealed class SqliteGcStore(SqliteDatabase db, TimeProvider time) : IGcSto
         list.Add(value);
     }
 
-    private sealed class BlobRow
+    // Row types are records or classes that Dapper.AOT's generated readers build (it does not read tuples) and are
+    // internal, not private, because the generated code lives outside this class.
+    internal readonly record struct CountRow(long Manifests, long Blobs);
+
+    internal readonly record struct ManifestRow(string Digest, string? Subject, long CreatedAt, long? UntaggedAt);
+
+    internal readonly record struct TagRow(string Name, string Target);
+
+    internal readonly record struct ReferenceRow(string Manifest, string Kind, string Digest);
+
+    internal readonly record struct LinkRow(string Digest, long Size, long Since);
+
+    internal readonly record struct TotalRow(string Kind, long Count, long Bytes);
+
+    internal readonly record struct ItemRow(string Kind, string Repository, string Digest, long Size, string? Detail);
+
+    internal sealed class BlobRow
     {
         public string Digest { get; set; } = "";
         public long Size { get; set; }
@@ -193,7 +209,7 @@ public sealed class SqliteGcStore(SqliteDatabase db, TimeProvider time) : IGcSto
         public GcBlob ToBlob() => new(Bollard.Core.Oci.Digest.Parse(Digest), Size, Ms(CreatedAt), (int)Links, Pinned != 0, State == "deleting");
     }
 
-    private sealed class RunRow
+    internal sealed class RunRow
     {
         public long JobId { get; set; }
         public long DryRun { get; set; }

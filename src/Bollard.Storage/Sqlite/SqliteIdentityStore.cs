@@ -129,7 +129,7 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
     internal static DateTimeOffset? Time(long? ms) => ms is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms.Value);
 
     // Row classes with setters, not records: Dapper then converts SQLite's Int64/expression columns by name.
-    private sealed class UserRow
+    internal sealed class UserRow
     {
         public long Id { get; set; }
         public string Name { get; set; } = "";
@@ -139,7 +139,7 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
         public UserRecord ToRecord() => new(Id, Name, PasswordHash, IsAdmin != 0, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
     }
 
-    private sealed class RobotRow
+    internal sealed class RobotRow
     {
         public long Id { get; set; }
         public string Name { get; set; } = "";
@@ -151,7 +151,7 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
         public RobotRecord ToRecord() => new(Id, Name, SecretHash, Description, Time(ExpiresAt), CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
     }
 
-    private sealed class TokenRow
+    internal sealed class TokenRow
     {
         public long Id { get; set; }
         public long UserId { get; set; }
@@ -162,7 +162,7 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
         public AccessTokenRecord ToRecord() => new(Id, UserId, Name, Hash, Time(ExpiresAt), DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
     }
 
-    private sealed class RefreshRow
+    internal sealed class RefreshRow
     {
         public string Hash { get; set; } = "";
         public long Kind { get; set; }

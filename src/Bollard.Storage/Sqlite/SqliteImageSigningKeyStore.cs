@@ -23,7 +23,7 @@ public sealed class SqliteImageSigningKeyStore(SqliteDatabase db) : IImageSignin
             """,
             new
             {
-                key.Name, key.Algorithm, key.PublicKeyPem, key.Fingerprint, key.EncryptedPrivateKey, key.CreatedBy,
+                key.Name, key.Algorithm, key.PublicKeyPem, key.Fingerprint, EncryptedPrivateKey = new SqliteBlob(key.EncryptedPrivateKey), key.CreatedBy,
                 chain = Json(key.CertificateChainPem), principals = Json(key.AllowedPrincipals), created = key.CreatedAt.ToUnixTimeMilliseconds(),
             }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
     }
@@ -50,7 +50,7 @@ public sealed class SqliteImageSigningKeyStore(SqliteDatabase db) : IImageSignin
 
     private static string[] List(string json) => JsonSerializer.Deserialize(json, KeyStoreJson.Default.StringArray) ?? [];
 
-    private sealed class KeyRow
+    internal sealed class KeyRow
     {
         public string Name { get; set; } = "";
         public string Algorithm { get; set; } = "";

@@ -27,7 +27,7 @@ public sealed class SqliteImmutabilityStore(SqliteDatabase db) : IImmutabilitySt
     public async ValueTask<bool> DeleteAsync(long id, CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) => await c.ExecuteAsync("DELETE FROM immutability_rules WHERE id = @id", new { id }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 
-    private sealed class RuleRow
+    internal sealed class RuleRow
     {
         public long Id { get; set; }
         public string Namespace { get; set; } = "";

@@ -54,36 +54,36 @@ public sealed class SqliteJobStore(SqliteDatabase db, TimeProvider time) : IJobS
     public async ValueTask<bool> RenewLeaseAsync(long id, string owner, TimeSpan lease, CancellationToken ct)
     {
         long now = Now();
-        return await WriteAsync($"UPDATE jobs SET lease_expires_at = @until, updated_at = @now WHERE {Held} AND cancel_requested = 0",
-            new { id, owner, now, until = now + (long)lease.TotalMilliseconds }, ct).ConfigureAwait(false);
+        return await WriteAsync((c, tx) => c.ExecuteAsync($"UPDATE jobs SET lease_expires_at = @until, updated_at = @now WHERE {Held} AND cancel_requested = 0",
+            new { id, owner, now, until = now + (long)lease.TotalMilliseconds }, tx), ct).ConfigureAwait(false);
     }
 
     public ValueTask<bool> ReportProgressAsync(long id, string owner, double progress, string? message, CancellationToken ct) =>
-        WriteAsync($"UPDATE jobs SET progress = @progress, progress_message = @message, updated_at = @now WHERE {Held}",
-            new { id, owner, progress, message, now = Now() }, ct);
+        WriteAsync((c, tx) => c.ExecuteAsync($"UPDATE jobs SET progress = @progress, progress_message = @message, updated_at = @now WHERE {Held}",
+            new { id, owner, progress, message, now = Now() }, tx), ct);
 
     public ValueTask<bool> CompleteAsync(long id, string owner, CancellationToken ct) =>
-        WriteAsync($"UPDATE jobs SET state = 'Succeeded', progress = 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE {Held}",
-            new { id, owner, now = Now() }, ct);
+        WriteAsync((c, tx) => c.ExecuteAsync($"UPDATE jobs SET state = 'Succeeded', progress = 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE {Held}",
+            new { id, owner, now = Now() }, tx), ct);
 
     public ValueTask<bool> FailAsync(long id, string owner, string reason, DateTimeOffset? retryAt, CancellationToken ct) =>
-        WriteAsync(
+        WriteAsync((c, tx) => c.ExecuteAsync(
             $"""
             UPDATE jobs SET state = CASE WHEN @retryAt IS NULL THEN 'Failed' ELSE 'Queued' END, next_run_at = COALESCE(@retryAt, next_run_at),
                    last_error = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
             WHERE {Held}
-            """, new { id, owner, reason, retryAt = retryAt?.ToUnixTimeMilliseconds(), now = Now() }, ct);
+            """, new { id, owner, reason, retryAt = retryAt?.ToUnixTimeMilliseconds(), now = Now() }, tx), ct);
 
     public ValueTask<bool> CancelAsync(long id, CancellationToken ct) =>
-        WriteAsync(
+        WriteAsync((c, tx) => c.ExecuteAsync(
             """
             UPDATE jobs SET state = CASE state WHEN 'Queued' THEN 'Cancelled' ELSE state END, cancel_requested = 1, updated_at = @now
             WHERE id = @id AND state IN ('Queued', 'Running')
-            """, new { id, now = Now() }, ct);
+            """, new { id, now = Now() }, tx), ct);
 
     public ValueTask<bool> AcknowledgeCancelAsync(long id, string owner, CancellationToken ct) =>
-        WriteAsync($"UPDATE jobs SET state = 'Cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE {Held} AND cancel_requested = 1",
-            new { id, owner, now = Now() }, ct);
+        WriteAsync((c, tx) => c.ExecuteAsync($"UPDATE jobs SET state = 'Cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE {Held} AND cancel_requested = 1",
+            new { id, owner, now = Now() }, tx), ct);
 
     public async ValueTask<JobRecord?> GetAsync(long id, CancellationToken ct) =>
         (await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<JobRow>($"SELECT {Columns} FROM jobs WHERE id = @id", new { id })).ConfigureAwait(false))?.ToRecord();
@@ -139,7 +139,7 @@ public sealed class SqliteJobStore(SqliteDatabase db, TimeProvider time) : IJobS
 
     public async ValueTask<IReadOnlyList<JobCount>> CountAsync(CancellationToken ct)
     {
-        var rows = await db.ReadAsync(c => c.QueryAsync<(string Kind, string State, long Count)>("SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")).ConfigureAwait(false);
+        var rows = await db.ReadAsync(c => c.QueryAsync<CountRow>("SELECT kind, state, COUNT(*) AS Count FROM jobs GROUP BY kind, state")).ConfigureAwait(false);
         return [.. rows.Select(r => new JobCount(r.Kind, Enum.Parse<JobState>(r.State), r.Count))];
     }
 
@@ -153,12 +153,17 @@ public sealed class SqliteJobStore(SqliteDatabase db, TimeProvider time) : IJobS
                              WHERE n <= @keep)
             """, new { before = endedBefore.ToUnixTimeMilliseconds(), keep = keepPerKind }, tx).ConfigureAwait(false), ct).ConfigureAwait(false);
 
-    private async ValueTask<bool> WriteAsync(string sql, object args, CancellationToken ct) =>
-        await db.WriteAsync(async (c, tx) => await c.ExecuteAsync(sql, args, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
+    // Each caller passes its own ExecuteAsync call so that Dapper.AOT sees the argument type at the call site (an
+    // `object` parameter here would leave the call on reflection-based Dapper).
+    private async ValueTask<bool> WriteAsync(Func<SqliteConnection, SqliteTransaction, Task<int>> execute, CancellationToken ct) =>
+        await db.WriteAsync(async (c, tx) => await execute(c, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private sealed class JobRow
+    // Dapper.AOT builds records, not tuples; internal because its generated readers live outside this class.
+    internal readonly record struct CountRow(string Kind, string State, long Count);
+
+    internal sealed class JobRow
     {
         public long Id { get; set; }
         public string Kind { get; set; } = "";

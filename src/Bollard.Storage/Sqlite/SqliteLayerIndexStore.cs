@@ -7,16 +7,16 @@ namespace Bollard.Storage.Sqlite;
 public sealed class SqliteLayerIndexStore(SqliteDatabase db) : ILayerIndexStore
 {
     public Task<byte[]?> GetAsync(string layerDigest, int engineVersion, CancellationToken ct) =>
-        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<byte[]?>(new CommandDefinition(
+        db.ReadAsync(c => c.QuerySingleOrDefaultAsync<byte[]?>(
             "SELECT data FROM layer_indexes WHERE layer_digest = @digest AND engine_version = @version",
-            new { digest = layerDigest, version = engineVersion }, cancellationToken: ct)));
+            new { digest = layerDigest, version = engineVersion, ct }));
 
     public Task PutAsync(string layerDigest, int engineVersion, byte[] index, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(index);
         return db.WriteAsync(async (c, tx) =>
         {
-            var args = new { digest = layerDigest, version = engineVersion, data = index };
+            var args = new { digest = layerDigest, version = engineVersion, data = new SqliteBlob(index) };
             await c.ExecuteAsync(
                 """
                 INSERT INTO layer_indexes(layer_digest, engine_version, data) VALUES (@digest, @version, @data)

@@ -70,7 +70,7 @@ public sealed class SqliteManifestStore(SqliteDatabase db) : IManifestStore
         return rows.Select(r => new ReferrerRecord(Digest.Parse(r.Digest), r.MediaType, r.Size, r.ArtifactType, r.Annotations)).ToList();
     }
 
-    private sealed class ManifestRow
+    internal sealed class ManifestRow
     {
         public string Digest { get; set; } = "";
         public string MediaType { get; set; } = "";
@@ -84,7 +84,7 @@ public sealed class SqliteManifestStore(SqliteDatabase db) : IManifestStore
             Subject is null ? null : Core.Oci.Digest.Parse(Subject), Annotations, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
     }
 
-    private sealed class ReferrerRow
+    internal sealed class ReferrerRow
     {
         public string Digest { get; set; } = "";
         public string MediaType { get; set; } = "";

@@ -95,7 +95,7 @@ internal sealed class SqliteMetadataTransaction(SqliteWriteScope scope, Registry
             INSERT OR IGNORE INTO manifests(repository_id, digest, media_type, artifact_type, subject, annotations, size, content, created_at, untagged_at)
             VALUES (@id, @digest, @MediaType, @ArtifactType, @subject, @AnnotationsJson, @Size, @Content, @now, @now)
             """,
-            new { id, digest, manifest.MediaType, manifest.ArtifactType, subject = manifest.Subject?.ToString(), manifest.AnnotationsJson, manifest.Size, manifest.Content, now = manifest.CreatedAt.ToUnixTimeMilliseconds() },
+            new { id, digest, manifest.MediaType, manifest.ArtifactType, subject = manifest.Subject?.ToString(), manifest.AnnotationsJson, manifest.Size, Content = new SqliteBlob(manifest.Content), now = manifest.CreatedAt.ToUnixTimeMilliseconds() },
             Tx).ConfigureAwait(false);
         if (inserted == 0) return false;
         // One statement per kind with many rows (Dapper runs it once per element on the same prepared command).

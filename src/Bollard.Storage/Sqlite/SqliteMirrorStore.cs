@@ -54,7 +54,7 @@ public sealed class SqliteMirrorStore(SqliteDatabase db) : IMirrorStore
             "DELETE FROM mirror_tags WHERE tag = @tag AND repository_id = (SELECT id FROM repositories WHERE name = @name)",
             new { name = repository.Value, tag }, tx), ct).ConfigureAwait(false);
 
-    private sealed class Row
+    internal sealed class Row
     {
         public string Repository { get; set; } = "";
         public string Tag { get; set; } = "";

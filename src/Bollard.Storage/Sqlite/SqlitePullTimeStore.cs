@@ -10,9 +10,10 @@ public sealed class SqlitePullTimeStore(SqliteDatabase db) : IPullTimeStore
     public async ValueTask StoreAsync(IReadOnlyCollection<PullTime> pulls, CancellationToken ct)
     {
         if (pulls.Count == 0) return;
-        var tags = pulls.Where(p => p.Tag is not null).Select(p => new { repo = p.Repository.Value, tag = p.Tag, at = p.At.ToUnixTimeMilliseconds() }).ToList();
+        // Sequences, not lists: Dapper.AOT 1.1.0 casts a List of anonymous rows to List<object> and fails.
+        var tags = pulls.Where(p => p.Tag is not null).Select(p => new { repo = p.Repository.Value, tag = p.Tag, at = p.At.ToUnixTimeMilliseconds() });
         var manifests = pulls.Where(p => p.Tag is null && p.Digest is not null)
-            .Select(p => new { repo = p.Repository.Value, digest = p.Digest!.Value.ToString(), at = p.At.ToUnixTimeMilliseconds() }).ToList();
+            .Select(p => new { repo = p.Repository.Value, digest = p.Digest!.Value.ToString(), at = p.At.ToUnixTimeMilliseconds() });
         await db.WriteAsync(async (c, tx) =>
         {
             // Only rows for tags and manifests that exist: a client pulling names that are gone adds nothing.
@@ -68,14 +69,14 @@ public sealed class SqlitePullTimeStore(SqliteDatabase db) : IPullTimeStore
             r.PulledAt is { } p ? DateTimeOffset.FromUnixTimeMilliseconds(p) : null))
         .ToList();
 
-    private sealed class ManifestRow
+    internal sealed class ManifestRow
     {
         public string Digest { get; set; } = "";
         public long StoredAt { get; set; }
         public long? PulledAt { get; set; }
     }
 
-    private sealed class TagRow
+    internal sealed class TagRow
     {
         public string Tag { get; set; } = "";
         public string Digest { get; set; } = "";

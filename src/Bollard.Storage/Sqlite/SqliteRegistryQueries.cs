@@ -32,7 +32,7 @@ internal static class SqliteRegistryQueries
         return wanted.Where(d => !found.Contains(d.ToString())).ToList();
     }
 
-    private sealed class RepositoryRow
+    internal sealed class RepositoryRow
     {
         public long Id { get; set; }
         public long Generation { get; set; }

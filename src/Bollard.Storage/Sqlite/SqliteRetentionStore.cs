@@ -37,7 +37,7 @@ public sealed class SqliteRetentionStore(SqliteDatabase db) : IRetentionStore
     public async ValueTask<bool> DeleteAsync(long id, CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) => await c.ExecuteAsync("DELETE FROM retention_policies WHERE id = @id", new { id }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 
-    private sealed class PolicyRow
+    internal sealed class PolicyRow
     {
         public long Id { get; set; }
         public string Namespace { get; set; } = "";

@@ -8,12 +8,12 @@ namespace Bollard.Storage.Sqlite;
 public sealed class SqliteScanExceptionStore(SqliteDatabase db) : IScanExceptionStore
 {
     public async Task<IReadOnlyList<ScanExceptionRule>> ListAsync(CancellationToken ct) =>
-        (await db.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(
+        (await db.ReadAsync(c => c.QueryAsync<Row>(
             """
             SELECT id AS Id, advisory_id AS AdvisoryId, namespace AS Namespace, image_digest AS ImageDigest, package AS Package, reason AS Reason,
                    owner AS Owner, expires_at AS ExpiresAt, created_by AS CreatedBy, created_at AS CreatedAt
             FROM scan_exceptions ORDER BY id
-            """, cancellationToken: ct))).ConfigureAwait(false)).Select(r => r.ToException()).ToList();
+            """, new { ct })).ConfigureAwait(false)).Select(r => r.ToException()).ToList();
 
     public async Task<ScanExceptionRule> AddAsync(ScanExceptionRule exception, CancellationToken ct)
     {
@@ -39,7 +39,7 @@ public sealed class SqliteScanExceptionStore(SqliteDatabase db) : IScanException
     public async Task<bool> DeleteAsync(long id, CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) => await c.ExecuteAsync("DELETE FROM scan_exceptions WHERE id = @id", new { id }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 
-    private sealed class Row
+    internal sealed class Row
     {
         public long Id { get; set; }
         public string AdvisoryId { get; set; } = "";

@@ -27,8 +27,8 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
 
     public async Task<ImageScan?> GetAsync(string digest, CancellationToken ct)
     {
-        var row = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<ScanRow>(new CommandDefinition(
-            $"SELECT {ScanRow.Columns} FROM scan_images WHERE digest = @digest", new { digest }, cancellationToken: ct))).ConfigureAwait(false);
+        var row = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<ScanRow>(
+            $"SELECT {ScanRow.Columns} FROM scan_images WHERE digest = @digest", new { digest, ct })).ConfigureAwait(false);
         return row?.ToScan();
     }
 
@@ -76,7 +76,7 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
                 """
                 INSERT INTO scan_inventories(digest, engine_version, inventory, size_report) VALUES (@digest, @engine, @json, @sizeJson)
                 ON CONFLICT(digest) DO UPDATE SET engine_version = @engine, inventory = @json, size_report = coalesce(@sizeJson, size_report)
-                """, new { digest, engine = inventory.EngineVersion, json, sizeJson }, tx).ConfigureAwait(false);
+                """, new { digest, engine = inventory.EngineVersion, json = new SqliteBlob(json), sizeJson = new SqliteBlob(sizeJson) }, tx).ConfigureAwait(false);
             await c.ExecuteAsync("DELETE FROM scan_packages WHERE digest = @digest", new { digest }, tx).ConfigureAwait(false);
             using (var insert = c.CreateCommand())
             {
@@ -157,15 +157,15 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
 
     public async Task<ImageInventory?> GetInventoryAsync(string digest, CancellationToken ct)
     {
-        byte[]? json = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<byte[]?>(new CommandDefinition(
-            "SELECT inventory FROM scan_inventories WHERE digest = @digest", new { digest }, cancellationToken: ct))).ConfigureAwait(false);
+        byte[]? json = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<byte[]?>(
+            "SELECT inventory FROM scan_inventories WHERE digest = @digest", new { digest, ct })).ConfigureAwait(false);
         return json is null ? null : ScanJson.Deserialize<ImageInventory>(json);
     }
 
     public async Task<ImageSizeReport?> GetSizeReportAsync(string digest, CancellationToken ct)
     {
-        byte[]? json = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<byte[]?>(new CommandDefinition(
-            "SELECT size_report FROM scan_inventories WHERE digest = @digest", new { digest }, cancellationToken: ct))).ConfigureAwait(false);
+        byte[]? json = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<byte[]?>(
+            "SELECT size_report FROM scan_inventories WHERE digest = @digest", new { digest, ct })).ConfigureAwait(false);
         return json is null ? null : ScanJson.Deserialize<ImageSizeReport>(json);
     }
 
@@ -184,8 +184,8 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
 
     public async Task<IReadOnlyList<Finding>> GetFindingsAsync(string digest, CancellationToken ct)
     {
-        var rows = await db.ReadAsync(c => c.QueryAsync<string>(new CommandDefinition(
-            "SELECT finding FROM scan_findings WHERE digest = @digest ORDER BY rowid", new { digest }, cancellationToken: ct))).ConfigureAwait(false);
+        var rows = await db.ReadAsync(c => c.QueryAsync<string>(
+            "SELECT finding FROM scan_findings WHERE digest = @digest ORDER BY rowid", new { digest, ct })).ConfigureAwait(false);
         return rows.Select(r => ScanJson.Deserialize<Finding>(Encoding.UTF8.GetBytes(r))).ToList();
     }
 
@@ -196,13 +196,13 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
         foreach (var batch in keys.Distinct().Chunk(ParameterBatch / 2))
         {
             var sql = new StringBuilder("WITH k(type, name) AS (VALUES ");
-            var args = new DynamicParameters();
+            var args = new Dictionary<string, string>(StringComparer.Ordinal);
             for (int i = 0; i < batch.Length; i++)
             {
                 if (i > 0) sql.Append(',');
                 sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"(@t{i}, @n{i})");
-                args.Add($"t{i}", batch[i].Type);
-                args.Add($"n{i}", ScanKeys.Name(batch[i].Type, batch[i].Name));
+                args.Add($"@t{i}", batch[i].Type);
+                args.Add($"@n{i}", ScanKeys.Name(batch[i].Type, batch[i].Name));
             }
             sql.Append(
                 """
@@ -212,16 +212,16 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
                 SELECT p.digest FROM k JOIN scan_packages p ON p.type = k.type AND p.key_source = k.name
                 """);
             string text = sql.ToString();
-            foreach (string d in await db.ReadAsync(c => c.QueryAsync<string>(new CommandDefinition(text, args, cancellationToken: ct))).ConfigureAwait(false))
+            foreach (string d in await db.ReadAsync(c => SqliteDynamicQuery.StringsAsync(c, text, args, ct)).ConfigureAwait(false))
                 found.Add(d);
         }
         return found.ToList();
     }
 
     public async Task<IReadOnlyList<string>> ListInventoriesAsync(string? after, int limit, CancellationToken ct) =>
-        (await db.ReadAsync(c => c.QueryAsync<string>(new CommandDefinition(
+        (await db.ReadAsync(c => c.QueryAsync<string>(
             "SELECT digest FROM scan_inventories WHERE digest > @after ORDER BY digest LIMIT @limit",
-            new { after = after ?? "", limit }, cancellationToken: ct))).ConfigureAwait(false)).ToList();
+            new { after = after ?? "", limit, ct })).ConfigureAwait(false)).ToList();
 
     public Task<bool> ForgetIfUnreferencedAsync(string digest, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
@@ -263,12 +263,15 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
             ORDER BY p.rowid, m.repository_id
             LIMIT @limit
             """;
-        var rows = await db.ReadAsync(c => c.QueryAsync<HitRow>(new CommandDefinition(sql, new
+        // The token is checked here, not passed with the arguments: Dapper.AOT 1.1.0 generates code that does not compile
+        // for a cancellable call whose SQL is built at run time. The query is one LIMITed range scan.
+        ct.ThrowIfCancellationRequested();
+        var rows = await db.ReadAsync(c => c.QueryAsync<HitRow>(sql, new
         {
             purlBase = query.PurlBase, type = query.Type, name = query.Name,
             keyName = query.Type is null || query.Name is null ? null : ScanKeys.Name(query.Type, query.Name),
             version = query.Version, limit = query.Limit, afterRow = query.After.Row, afterRepository = query.After.Repository,
-        }, cancellationToken: ct))).ConfigureAwait(false);
+        })).ConfigureAwait(false);
         return rows.Select(r => new PackageHit(r.Repository, r.Digest, Tags(r.Tags), r.Type, r.Name, r.Version, r.Purl, r.Path)
         {
             Cursor = new PackageCursor(r.Row, r.RepositoryId),
@@ -277,7 +280,7 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
 
     public async Task<IReadOnlyList<RepositoryImage>> ListRepositoryImagesAsync(RepositoryName repository, CancellationToken ct)
     {
-        var rows = await db.ReadAsync(c => c.QueryAsync<ImageRow>(new CommandDefinition(
+        var rows = await db.ReadAsync(c => c.QueryAsync<ImageRow>(
             """
             SELECT m.digest AS Digest, m.media_type AS MediaType, s.state AS State,
                    (SELECT group_concat(t.name, char(10)) FROM tags t WHERE t.repository_id = m.repository_id AND t.manifest_digest = m.digest) AS Tags
@@ -285,14 +288,14 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
             LEFT JOIN scan_images s ON s.digest = m.digest
             WHERE r.name = @name AND m.subject IS NULL
             ORDER BY m.created_at, m.digest
-            """, new { name = repository.Value }, cancellationToken: ct))).ConfigureAwait(false);
+            """, new { name = repository.Value, ct })).ConfigureAwait(false);
         return rows.Select(r => new RepositoryImage(r.Digest, r.MediaType, Tags(r.Tags), r.State is null ? null : Enum.Parse<ScanState>(r.State))).ToList();
     }
 
     public async Task<IReadOnlyList<RepositoryName>> RepositoriesOfAsync(string digest, CancellationToken ct) =>
-        (await db.ReadAsync(c => c.QueryAsync<string>(new CommandDefinition(
+        (await db.ReadAsync(c => c.QueryAsync<string>(
             "SELECT r.name FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE m.digest = @digest ORDER BY r.name",
-            new { digest }, cancellationToken: ct))).ConfigureAwait(false)).Select(RepositoryName.Parse).ToList();
+            new { digest, ct })).ConfigureAwait(false)).Select(RepositoryName.Parse).ToList();
 
     public async Task<IReadOnlySet<string>> SharedLayersAsync(string digest, IReadOnlyCollection<string> layers, CancellationToken ct)
     {
@@ -300,16 +303,15 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
         var shared = new HashSet<string>(StringComparer.Ordinal);
         foreach (var batch in layers.Distinct().Chunk(ParameterBatch))
         {
-            var args = new DynamicParameters();
-            args.Add("digest", digest);
+            var args = new Dictionary<string, string>(StringComparer.Ordinal) { ["@digest"] = digest };
             var names = new List<string>();
             for (int i = 0; i < batch.Length; i++)
             {
                 names.Add($"@l{i}");
-                args.Add($"l{i}", batch[i]);
+                args.Add($"@l{i}", batch[i]);
             }
             string sql = $"SELECT DISTINCT digest FROM manifest_references WHERE kind = 'b' AND manifest_digest <> @digest AND digest IN ({string.Join(',', names)})";
-            foreach (string d in await db.ReadAsync(c => c.QueryAsync<string>(new CommandDefinition(sql, args, cancellationToken: ct))).ConfigureAwait(false))
+            foreach (string d in await db.ReadAsync(c => SqliteDynamicQuery.StringsAsync(c, sql, args, ct)).ConfigureAwait(false))
                 shared.Add(d);
         }
         return shared;
@@ -318,7 +320,7 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
     private static List<string> Tags(string? joined) =>
         string.IsNullOrEmpty(joined) ? [] : joined.Split('\n').Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
-    private sealed class ScanRow
+    internal sealed class ScanRow
     {
         public const string Columns =
             "digest AS Digest, state AS State, reason AS Reason, job_id AS JobId, engine_version AS EngineVersion, advisory_generation AS AdvisoryGeneration, " +
@@ -353,7 +355,7 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
         private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
     }
 
-    private sealed class HitRow
+    internal sealed class HitRow
     {
         public long Row { get; set; }
         public long RepositoryId { get; set; }
@@ -367,7 +369,7 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
         public string? Tags { get; set; }
     }
 
-    private sealed class ImageRow
+    internal sealed class ImageRow
     {
         public string Digest { get; set; } = "";
         public string MediaType { get; set; } = "";

@@ -14,14 +14,14 @@ public sealed class SqliteSigningKeyStore(SqliteDatabase db) : ISigningKeyStore
     public async ValueTask AddAsync(SigningKeyRecord key, CancellationToken ct) =>
         await db.WriteAsync((c, tx) => c.ExecuteAsync(
             "INSERT INTO signing_keys(key_id, private_key, created_at, retired_at) VALUES (@KeyId, @PrivateKeyPkcs8, @created, NULL)",
-            new { key.KeyId, key.PrivateKeyPkcs8, created = key.CreatedAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
+            new { key.KeyId, PrivateKeyPkcs8 = new SqliteBlob(key.PrivateKeyPkcs8), created = key.CreatedAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
 
     public async ValueTask RetireOthersAsync(string keepKeyId, DateTimeOffset now, CancellationToken ct) =>
         await db.WriteAsync((c, tx) => c.ExecuteAsync(
             "UPDATE signing_keys SET retired_at = @now WHERE key_id <> @keepKeyId AND retired_at IS NULL",
             new { keepKeyId, now = now.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
 
-    private sealed class KeyRow
+    internal sealed class KeyRow
     {
         public string KeyId { get; set; } = "";
         public byte[] PrivateKey { get; set; } = [];

@@ -11,24 +11,24 @@ public sealed class SqliteTrustPolicyStore(SqliteDatabase db, RegistryEventSigna
         "name AS Name, version AS Version, pattern AS Pattern, mode AS Mode, document AS Document, locked AS Locked, changed_by AS ChangedBy, changed_at AS ChangedAt, comment AS Comment";
 
     public async ValueTask<IReadOnlyList<TrustPolicyVersion>> ListAsync(CancellationToken ct) =>
-        (await db.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(
+        (await db.ReadAsync(c => c.QueryAsync<Row>(
             $"""
             SELECT {Columns} FROM trust_policy_versions v
             WHERE version = (SELECT MAX(version) FROM trust_policy_versions w WHERE w.name = v.name) AND document IS NOT NULL
             ORDER BY name
-            """, cancellationToken: ct))).ConfigureAwait(false)).Select(r => r.ToVersion()).ToList();
+            """, new { ct })).ConfigureAwait(false)).Select(r => r.ToVersion()).ToList();
 
     public async ValueTask<TrustPolicyVersion?> GetAsync(string name, CancellationToken ct) =>
-        (await db.ReadAsync(c => c.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM trust_policy_versions WHERE name = @name ORDER BY version DESC LIMIT 1", new { name }, cancellationToken: ct))).ConfigureAwait(false))?.ToVersion();
+        (await db.ReadAsync(c => c.QueryFirstOrDefaultAsync<Row>(
+            $"SELECT {Columns} FROM trust_policy_versions WHERE name = @name ORDER BY version DESC LIMIT 1", new { name, ct })).ConfigureAwait(false))?.ToVersion();
 
     public async ValueTask<TrustPolicyVersion?> GetVersionAsync(string name, long version, CancellationToken ct) =>
-        (await db.ReadAsync(c => c.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM trust_policy_versions WHERE name = @name AND version = @version", new { name, version }, cancellationToken: ct))).ConfigureAwait(false))?.ToVersion();
+        (await db.ReadAsync(c => c.QueryFirstOrDefaultAsync<Row>(
+            $"SELECT {Columns} FROM trust_policy_versions WHERE name = @name AND version = @version", new { name, version, ct })).ConfigureAwait(false))?.ToVersion();
 
     public async ValueTask<IReadOnlyList<TrustPolicyVersion>> HistoryAsync(string name, int limit, CancellationToken ct) =>
-        (await db.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM trust_policy_versions WHERE name = @name ORDER BY version DESC LIMIT @limit", new { name, limit }, cancellationToken: ct))).ConfigureAwait(false))
+        (await db.ReadAsync(c => c.QueryAsync<Row>(
+            $"SELECT {Columns} FROM trust_policy_versions WHERE name = @name ORDER BY version DESC LIMIT @limit", new { name, limit, ct })).ConfigureAwait(false))
         .Select(r => r.ToVersion()).ToList();
 
     public async ValueTask<bool> AppendAsync(TrustPolicyVersion version, RegistryEvent changed, CancellationToken ct)
@@ -63,7 +63,7 @@ public sealed class SqliteTrustPolicyStore(SqliteDatabase db, RegistryEventSigna
         return stored;
     }
 
-    private sealed class Row
+    internal sealed class Row
     {
         public string Name { get; set; } = "";
         public long Version { get; set; }

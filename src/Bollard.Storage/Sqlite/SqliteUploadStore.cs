@@ -45,7 +45,7 @@ public sealed class SqliteUploadStore(SqliteDatabase db) : IUploadStore
             "SELECT id, repository, owner, created_at AS CreatedAt, updated_at AS UpdatedAt FROM uploads ORDER BY id")).ConfigureAwait(false))
         .Select(r => r.ToRecord()).ToList();
 
-    private sealed class UploadRow
+    internal sealed class UploadRow
     {
         public string Id { get; set; } = "";
         public string Repository { get; set; } = "";

@@ -24,14 +24,14 @@ public sealed class SqliteUpstreamCredentialStore(SqliteDatabase db) : IUpstream
             INSERT INTO mirror_upstream_credentials(upstream, sealed, updated_by, updated_at) VALUES (@Upstream, @Sealed, @UpdatedBy, @at)
             ON CONFLICT(upstream) DO UPDATE SET sealed = excluded.sealed, updated_by = excluded.updated_by, updated_at = excluded.updated_at
             """,
-            new { credential.Upstream, credential.Sealed, credential.UpdatedBy, at = credential.UpdatedAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
+            new { credential.Upstream, Sealed = new SqliteBlob(credential.Sealed), credential.UpdatedBy, at = credential.UpdatedAt.ToUnixTimeMilliseconds() }, tx), ct).ConfigureAwait(false);
     }
 
     public async Task<bool> DeleteAsync(string upstream, CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) => await c.ExecuteAsync("DELETE FROM mirror_upstream_credentials WHERE upstream = @upstream", new { upstream }, tx).ConfigureAwait(false) > 0, ct)
             .ConfigureAwait(false);
 
-    private sealed class Row
+    internal sealed class Row
     {
         public string Upstream { get; set; } = "";
         public byte[] Sealed { get; set; } = [];

@@ -14,7 +14,7 @@ internal static class SqliteUsageQueries
     /// <summary>Adds a repository just created to the scope of every quota whose pattern matches it.</summary>
     public static async Task JoinQuotasAsync(SqliteConnection c, SqliteTransaction tx, string repository)
     {
-        var quotas = await c.QueryAsync<(long Id, string Key)>("SELECT id, key FROM usage_scopes WHERE kind = 'q'", transaction: tx).ConfigureAwait(false);
+        var quotas = await c.QueryAsync<ScopeRow>("SELECT id, key FROM usage_scopes WHERE kind = 'q'", transaction: tx).ConfigureAwait(false);
         foreach (var (id, key) in quotas)
             if (NamespacePattern.Parse(key).Matches(repository))
                 await c.ExecuteAsync("INSERT OR IGNORE INTO usage_scope_members(repository_id, scope_id) SELECT id, @id FROM repositories WHERE name = @repository",
@@ -52,6 +52,11 @@ internal static class SqliteUsageQueries
                 manifests = (SELECT COUNT(*) FROM manifests mf JOIN usage_scope_members m ON m.repository_id = mf.repository_id WHERE m.scope_id = @scope)
             WHERE id = @scope;
             """, new { scope }, tx).ConfigureAwait(false);
+
+    // Dapper.AOT builds records, not tuples; internal because its generated readers live outside this class.
+    internal readonly record struct ScopeRow(long Id, string Key);
+
+    internal readonly record struct RepositoryRow(long Id, string Name);
 
     internal sealed class UsageRow
     {

@@ -34,7 +34,7 @@ public sealed class SqliteUsageStore(SqliteDatabase db) : IUsageStore, IQuotaSto
             if (await c.ExecuteAsync("UPDATE usage_scopes SET quota_bytes = @limitBytes WHERE kind = 'q' AND key = @key", p, tx).ConfigureAwait(false) > 0) return false;
             long scope = await c.ExecuteScalarAsync<long>("INSERT INTO usage_scopes(kind, key, quota_bytes) VALUES ('q', @key, @limitBytes) RETURNING id", p, tx).ConfigureAwait(false);
             // A new pattern: its repositories (matched by Core's pattern rules) and what they hold, counted once here.
-            var repositories = await c.QueryAsync<(long Id, string Name)>("SELECT id, name FROM repositories", transaction: tx).ConfigureAwait(false);
+            var repositories = await c.QueryAsync<SqliteUsageQueries.RepositoryRow>("SELECT id, name FROM repositories", transaction: tx).ConfigureAwait(false);
             await c.ExecuteAsync("INSERT INTO usage_scope_members(repository_id, scope_id) VALUES (@Id, @scope)",
                 repositories.Where(r => pattern.Matches(r.Name)).Select(r => new { r.Id, scope }), tx).ConfigureAwait(false);
             await SqliteUsageQueries.RecountAsync(c, tx, scope).ConfigureAwait(false);

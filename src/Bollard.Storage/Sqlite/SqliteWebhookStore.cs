@@ -93,8 +93,8 @@ public sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
                 await c.ExecuteAsync(
                     $"""
                     {InsertDelivery}
-                    SELECT @webhookId, @sequence, @eventId, @type, @contentType, @body, @next, @created
-                    WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = @webhookId AND fanout_sequence < @sequence)
+                    SELECT @WebhookId, @Sequence, @EventId, @Type, @ContentType, @Body, @Next, @Created
+                    WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = @WebhookId AND fanout_sequence < @Sequence)
                     """, Args(d), tx).ConfigureAwait(false);
             await c.ExecuteAsync("UPDATE webhooks SET fanout_sequence = @upTo WHERE fanout_sequence < @upTo", new { upTo }, tx).ConfigureAwait(false);
             return 0;
@@ -103,7 +103,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
     public async ValueTask<long> EnqueueAsync(WebhookDelivery delivery, CancellationToken ct) =>
         await db.WriteAsync((c, tx) => c.ExecuteScalarAsync<long>(
             $"""
-            {InsertDelivery} VALUES (@webhookId, @sequence, @eventId, @type, @contentType, @body, @next, @created);
+            {InsertDelivery} VALUES (@WebhookId, @Sequence, @EventId, @Type, @ContentType, @Body, @Next, @Created);
             SELECT last_insert_rowid();
             """, Args(delivery), tx), ct).ConfigureAwait(false);
 
@@ -162,10 +162,11 @@ public sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
         (await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<DeliveryRow>(
             $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE webhook_id = @webhookId AND id = @deliveryId", new { webhookId, deliveryId })).ConfigureAwait(false))?.ToRecord();
 
-    private static object Args(WebhookDelivery d) => new
+    // A named type, not `object`: Dapper.AOT generates the parameter binding for the type it sees at the call site.
+    private static DeliveryArgs Args(WebhookDelivery d) => new()
     {
-        webhookId = d.WebhookId, sequence = d.Sequence, eventId = d.EventId, type = d.Type, contentType = d.ContentType, body = d.Body,
-        next = Ms(d.NextAttemptAt), created = Ms(d.CreatedAt),
+        WebhookId = d.WebhookId, Sequence = d.Sequence, EventId = d.EventId, Type = d.Type, ContentType = d.ContentType, Body = new SqliteBlob(d.Body),
+        Next = Ms(d.NextAttemptAt), Created = Ms(d.CreatedAt),
     };
 
     private static string Kinds(IReadOnlyList<RegistryEventKind> kinds) => string.Join(",", kinds);
@@ -174,7 +175,19 @@ public sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
 
     private static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    private sealed class WebhookRow
+    internal sealed class DeliveryArgs
+    {
+        public long WebhookId { get; init; }
+        public long Sequence { get; init; }
+        public string EventId { get; init; } = "";
+        public string Type { get; init; } = "";
+        public string ContentType { get; init; } = "";
+        public SqliteBlob Body { get; init; }
+        public long Next { get; init; }
+        public long Created { get; init; }
+    }
+
+    internal sealed class WebhookRow
     {
         public long Id { get; set; }
         public string Pattern { get; set; } = "";
@@ -203,7 +216,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
         };
     }
 
-    private sealed class DeliveryRow
+    internal sealed class DeliveryRow
     {
         public long Id { get; set; }
         public long WebhookId { get; set; }
@@ -227,7 +240,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase db) : IWebhookStore
         };
     }
 
-    private sealed class AttemptRow
+    internal sealed class AttemptRow
     {
         public long Id { get; set; }
         public long WebhookId { get; set; }
