@@ -68,7 +68,7 @@ public sealed class SqliteAdvisoryStore(SqliteDatabase db) : IAdvisoryStore
         if (keys.Count == 0) yield break;
         // The keys travel as one JSON array of [type, release, name] (no parameter limit); json_each drives the loop over
         // the advisory_packages_key index (0091), and the distinct (feed, id) pairs then find their rows by primary key.
-        string json = System.Text.Json.JsonSerializer.Serialize(keys.Distinct().Select(k => new[] { k.Type, k.Release ?? "", k.Name }));
+        string json = System.Text.Json.JsonSerializer.Serialize(keys.Distinct().Select(k => new[] { k.Type, k.Release ?? "", k.Name }).ToArray(), SqliteJson.Default.StringArrayArray);
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText =

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Bollard.Core.Scanning.Pipeline;
 using Bollard.Core.Trust;
 using Dapper;
 
@@ -23,7 +21,7 @@ public sealed class SqliteDecisionLog(SqliteDatabase db) : IDecisionLog
                     new
                     {
                         time = d.Time.ToUnixTimeMilliseconds(), d.Repository, d.Digest, d.Point, d.Allowed, d.Mode, d.Policy, d.PolicyVersion,
-                        reasons = JsonSerializer.Serialize(d.Reasons.ToList(), ScanJson.Options), d.Principal,
+                        reasons = SqliteJson.Strings(d.Reasons), d.Principal,
                     }, tx).ConfigureAwait(false);
             return 0;
         }, ct).ConfigureAwait(false);
@@ -65,7 +63,7 @@ public sealed class SqliteDecisionLog(SqliteDatabase db) : IDecisionLog
         {
             Id = Id, Time = DateTimeOffset.FromUnixTimeMilliseconds(Time), Repository = Repository, Digest = Digest, Point = Point, Allowed = Allowed, Mode = Mode,
             Policy = Policy, PolicyVersion = PolicyVersion, Principal = Principal,
-            Reasons = JsonSerializer.Deserialize<List<string>>(Reasons, ScanJson.Options) ?? [],
+            Reasons = SqliteJson.ReadStrings(Reasons),
         };
     }
 }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Bollard.Core.Trust;
 using Dapper;
 
@@ -46,9 +44,9 @@ public sealed class SqliteImageSigningKeyStore(SqliteDatabase db) : IImageSignin
             "UPDATE image_signing_keys SET allowed_principals = @principals, updated_at = @now WHERE name = @name",
             new { name, principals = Json(principals), now = now.ToUnixTimeMilliseconds() }, tx).ConfigureAwait(false) > 0, ct).ConfigureAwait(false);
 
-    private static string Json(IReadOnlyList<string> values) => JsonSerializer.Serialize(values.ToArray(), KeyStoreJson.Default.StringArray);
+    private static string Json(IReadOnlyList<string> values) => SqliteJson.Strings(values);
 
-    private static string[] List(string json) => JsonSerializer.Deserialize(json, KeyStoreJson.Default.StringArray) ?? [];
+    private static string[] List(string json) => [.. SqliteJson.ReadStrings(json)];
 
     internal sealed class KeyRow
     {
@@ -68,5 +66,3 @@ public sealed class SqliteImageSigningKeyStore(SqliteDatabase db) : IImageSignin
     }
 }
 
-[JsonSerializable(typeof(string[]))]
-internal sealed partial class KeyStoreJson : JsonSerializerContext;

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Bollard.Core.Oci;
 using Bollard.Core.Scanning;
 using Bollard.Core.Scanning.Pipeline;
@@ -115,7 +114,7 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
                 {
                     digest, engine = inventory.EngineVersion, generation = advisoryGeneration, platform = inventory.Platform,
                     packages = inventory.Packages.Count, count = findings.Count,
-                    warnings = inventory.Warnings.Count == 0 ? null : JsonSerializer.Serialize(inventory.Warnings, ScanJson.Options), now = ms,
+                    warnings = inventory.Warnings.Count == 0 ? null : SqliteJson.Strings(inventory.Warnings), now = ms,
                 }, tx).ConfigureAwait(false);
             return 0;
         }, ct);
@@ -175,10 +174,10 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
         return db.WriteAsync(async (c, tx) =>
         {
             string? stored = await c.ExecuteScalarAsync<string?>("SELECT warnings FROM scan_images WHERE digest = @digest", new { digest }, tx).ConfigureAwait(false);
-            var all = stored is null ? [] : JsonSerializer.Deserialize<List<string>>(stored, ScanJson.Options) ?? [];
+            var all = SqliteJson.ReadStrings(stored);
             all.AddRange(warnings.Where(w => !all.Contains(w)));
             return await c.ExecuteAsync("UPDATE scan_images SET warnings = @w WHERE digest = @digest",
-                new { digest, w = JsonSerializer.Serialize(all.TakeLast(200).ToList(), ScanJson.Options) }, tx).ConfigureAwait(false);
+                new { digest, w = SqliteJson.Strings(all.TakeLast(200)) }, tx).ConfigureAwait(false);
         }, ct);
     }
 
@@ -347,7 +346,7 @@ public sealed class SqliteScanStore(SqliteDatabase db) : IScanStore
         {
             Digest = Digest, State = Enum.Parse<ScanState>(State), Reason = Reason, JobId = JobId, EngineVersion = EngineVersion is { } e ? (int)e : null,
             AdvisoryGeneration = AdvisoryGeneration, Platform = Platform, Packages = (int)Packages, Findings = (int)Findings,
-            Warnings = Warnings is null ? [] : JsonSerializer.Deserialize<List<string>>(Warnings, ScanJson.Options) ?? [],
+            Warnings = SqliteJson.ReadStrings(Warnings),
             QueuedAt = Time(QueuedAt), StartedAt = Time(StartedAt), FinishedAt = Time(FinishedAt), MatchedAt = Time(MatchedAt),
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
         };
