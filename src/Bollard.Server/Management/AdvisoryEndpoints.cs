@@ -1,5 +1,7 @@
 using Bollard.Core.Auth;
+using Bollard.Core.Jobs;
 using Bollard.Scanning.Advisories;
+using Bollard.Scanning.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -73,6 +75,14 @@ internal static class AdvisoryEndpoints
             var feeds = await database.Store.CountByFeedAsync(http.RequestAborted);
             return Results.Ok(new AdvisoryImportListView(imports.Select(i => AdvisoryImportView.From(i)).ToList(), feeds));
         }).WithSummary("The advisory import history, newest first (?limit=, at most 200), and the advisories stored per feed (admin)");
+
+        api.MapGet("/advisories/rematches", async (HttpContext http, IJobStore jobs) =>
+        {
+            await AdminAsync(http);
+            int limit = ManagementParse.Optional(http.Request.Query["limit"]) is { } l ? (int)Math.Min(ManagementParse.Id(l), MaxHistory) : 20;
+            var list = await jobs.ListAsync(ScanJobs.RematchKind, limit, http.RequestAborted);
+            return Results.Ok(new RematchListView(list.Select(RematchView.From).ToList()));
+        }).WithSummary("The re-match jobs queued by advisory imports (API or 'bollard db import'), newest first (?limit=, at most 200), with state and progress (admin)");
 
         api.MapGet("/advisories/{id}", async (HttpContext http, string id, AdvisoryDatabase database) =>
         {

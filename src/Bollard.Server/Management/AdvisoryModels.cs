@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Bollard.Core.Jobs;
 using Bollard.Core.Scanning.Advisories;
 using Bollard.Scanning.Advisories;
 
@@ -24,9 +25,31 @@ public sealed record AdvisoryRecordView(string Feed, string Hash, Advisory Advis
 /// <summary><c>GET /api/v1/advisories/{id}</c>: every stored advisory with that id or alias (one per feed and source).</summary>
 public sealed record AdvisoryLookupView(string Id, IReadOnlyList<AdvisoryRecordView> Advisories);
 
+/// <summary>One <c>rematch</c> job: state <c>queued</c>/<c>running</c>/<c>succeeded</c>/<c>failed</c>/<c>cancelled</c>, progress 0 to 1 and its message (the summary when done), the last error of a failed attempt.</summary>
+public sealed record RematchView(long Id, string State, int Attempts, int MaxAttempts, double Progress, string? Message, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static RematchView From(JobRecord j)
+    {
+        ArgumentNullException.ThrowIfNull(j);
+        string state = j.State switch
+        {
+            JobState.Queued => "queued",
+            JobState.Running => "running",
+            JobState.Succeeded => "succeeded",
+            JobState.Failed => "failed",
+            _ => "cancelled",
+        };
+        return new(j.Id, state, j.Attempts, j.MaxAttempts, j.Progress, j.ProgressMessage, j.LastError, j.CreatedAt, j.UpdatedAt);
+    }
+}
+
+/// <summary><c>GET /api/v1/advisories/rematches</c>: the newest re-match jobs first.</summary>
+public sealed record RematchListView(IReadOnlyList<RematchView> Rematches);
+
 /// <summary>The JSON of the advisory endpoints, added to the resolver chain by <c>AddBollardAdvisoryApi</c>.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(AdvisoryImportView))]
 [JsonSerializable(typeof(AdvisoryImportListView))]
 [JsonSerializable(typeof(AdvisoryLookupView))]
+[JsonSerializable(typeof(RematchListView))]
 public sealed partial class AdvisoryApiJson : JsonSerializerContext;

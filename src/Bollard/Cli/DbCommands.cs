@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Bollard.Core.Jobs;
 using Bollard.Core.Scanning.Advisories;
 using Bollard.Scanning.Advisories;
+using Bollard.Scanning.Pipeline;
 using Bollard.Server.Management;
 using Bollard.Storage;
 using Bollard.Storage.Sqlite;
@@ -15,7 +17,10 @@ namespace Bollard.Cli;
 /// <c>bollard db import PATH [--data DIR] [--feed NAME]</c> and <c>bollard db status [--data DIR]</c>: the advisory
 /// database of a data folder, worked on directly (no server needed; a running server on the same folder sees the new
 /// data at its next match, see <see cref="AdvisoryDatabase.GetIndexAsync"/>). PATH is a directory or a zip archive in
-/// any format the importers read (docs/scanning.md, "Advisory database").
+/// any format the importers read (docs/scanning.md, "Advisory database"). An import that changed something queues the
+/// same <c>rematch</c> job as an import through the API (<see cref="RematchOnImport"/>) in the folder's job store: the
+/// server on that folder runs it (at once when it is running, else when it next starts), so stored images get the new
+/// findings without waiting for another import.
 /// </summary>
 internal static class DbCommands
 {
@@ -40,6 +45,8 @@ internal static class DbCommands
                 throw CliException.Failure(e.Message);
             }
             var r = result.Record;
+            var queued = result.HasChanges ? await provider.GetRequiredService<IJobStore>().ListAsync(ScanJobs.RematchKind, 1, ct).ConfigureAwait(false) : [];
+            var rematch = queued.Count > 0 ? queued[0] : null;
             if (json)
             {
                 Output.WriteJson(JsonSerializer.Serialize(AdvisoryImportView.From(r, result), AdvisoryApiJson.Default.AdvisoryImportView));
@@ -49,6 +56,9 @@ internal static class DbCommands
             if (r.Warnings > MaxWarningsShown) Console.Error.WriteLine($"... and {r.Warnings - MaxWarningsShown} more warnings");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Imported {r.Path} into feed {r.Feed} ({r.Source}): {r.Added} added, {r.Changed} changed, {r.Removed} removed, {r.Unchanged} unchanged, {r.Warnings} warnings, {result.ChangedKeys.Count} packages affected, in {r.Duration.TotalSeconds:0.0} s."));
+            if (rematch is not null)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Queued re-match job {rematch.Id} of the stored images holding those packages: 'bollard serve' on this data folder runs it (now if it is running, else when it starts)."));
             return 0;
         }, path, feed);
 
@@ -116,6 +126,12 @@ internal static class DbCommands
         services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         services.AddSqliteMetadata(new SqliteOptions { Path = db });
         services.AddBollardAdvisories();
+        // The server's re-match listener, on the same job store: the server's job runner claims the job (it polls the
+        // store, Jobs:PollInterval), so a CLI import re-matches stored images as an API import does. Scanning:Enabled is
+        // the server's setting, unknown here: the job is queued, and runs wherever a rematch handler runs.
+        services.AddSingleton(new ScanOptions());
+        services.AddSingleton<ScanJobs>();
+        services.AddSingleton<IAdvisoryImportListener, RematchOnImport>();
         return services.BuildServiceProvider();
     }
 
